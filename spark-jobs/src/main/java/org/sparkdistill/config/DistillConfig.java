@@ -1,0 +1,126 @@
+package org.sparkdistill.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of a run, bound from YAML ({@code conf/*.yaml}) with command-line
+ * overrides ({@code --set encoder.maxLength=64}). Every field has a default; {@link
+ * ConfigLoader} validates the result before any stage starts.
+ */
+public final class DistillConfig {
+  /** Root of every stage output; pin it per scheduled run (e.g. {@code .../ds=2026-11-22}). */
+  public String workDir = "work/default";
+
+  public SparkSettings spark = new SparkSettings();
+  public DataSettings data = new DataSettings();
+  public EncoderSettings encoder = new EncoderSettings();
+  public TeacherSettings teacher = new TeacherSettings();
+  public ScoreSettings score = new ScoreSettings();
+
+  /** Spark session settings, used only where spark-submit has not set them already. */
+  public static final class SparkSettings {
+    /** Master for runs outside spark-submit; ignored when {@code spark.master} is already set. */
+    public String master = "local[2]";
+
+    public String appName = "spark-distill";
+    /** Extra Spark properties applied when the session is created here. */
+    public Map<String, String> conf = new LinkedHashMap<>();
+  }
+
+  /** Where the raw examples come from and how they are split. */
+  public static final class DataSettings {
+    /** {@code debian-jsonl}, {@code imdb-json} or {@code parquet}. */
+    public String format = "debian-jsonl";
+    /** File or directory of the raw data. */
+    public String path = "data/debian/debian-sections-20.jsonl.gz";
+    /** The label set, in class-index order. A label outside it is an error naming the row. */
+    public List<String> labels = new ArrayList<>();
+    /** Column names of a {@code parquet} source. */
+    public ColumnSettings columns = new ColumnSettings();
+    /** Keep at most this many rows (seeded sample after deduplication); 0 keeps all. */
+    public int maxRows = 0;
+
+    public SplitSettings split = new SplitSettings();
+  }
+
+  /** Column names of a user's Parquet dataset. */
+  public static final class ColumnSettings {
+    public String id = "id";
+    public String text = "text";
+    public String label = "label";
+    /**
+     * Rows sharing a group value always land in one split (Debian: the source package), so near
+     * duplicate texts cannot leak between train and test. Empty: each row is its own group.
+     */
+    public String group = "";
+  }
+
+  /** Seeded split into train (labelled), validation, transfer (labels removed) and test. */
+  public static final class SplitSettings {
+    public long seed = 42;
+    public double testFraction = 0.2;
+    public double validationFraction = 0.1;
+    /**
+     * Labelled texts per class kept in the train split; the rest of the pool becomes the transfer
+     * split. 0: use {@link #transferFraction} instead.
+     */
+    public int labelledPerClass = 50;
+    /** Share of the pool moved to the transfer split when {@code labelledPerClass} is 0. */
+    public double transferFraction = 0.5;
+  }
+
+  /** The frozen ONNX sentence encoder. */
+  public static final class EncoderSettings {
+    public String model = "target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx";
+    public String tokenizer = "target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json";
+    /** Set explicitly; the MiniLM tokenizer.json would otherwise truncate at 128 silently. */
+    public int maxLength = 128;
+
+    public boolean truncation = true;
+    /** {@code mean} or {@code cls}. */
+    public String pooling = "mean";
+
+    public boolean normalize = true;
+    /** Texts per ONNX call. */
+    public int batchSize = 32;
+    /** ONNX Runtime threads per task; size to the cores of one task slot. */
+    public int intraOpThreads = 1;
+    /** {@code auto}, {@code cpu} or {@code gpu}. */
+    public String device = "auto";
+    /** Partitions of the encode stage; 0: Spark's default parallelism. */
+    public int partitions = 0;
+  }
+
+  /** The teacher: a trained head over the encoder, or a whole TorchScript model. */
+  public static final class TeacherSettings {
+    /** {@code head} (encoder + trained dropout/linear head) or {@code torchscript}. */
+    public String kind = "head";
+    /** TorchScript file for {@code kind: torchscript}; see docs/teacher-contract in the README. */
+    public String torchscript = "";
+    /** Tokenizer for the TorchScript teacher; defaults to the encoder's. */
+    public String torchscriptTokenizer = "";
+
+    public double dropout = 0.1;
+    public int epochs = 200;
+    public int batchSize = 32;
+    public double learningRate = 0.01;
+    public double weightDecay = 1e-4;
+    /** Epochs without a better validation accuracy before training stops. */
+    public int patience = 20;
+
+    public long seed = 13;
+  }
+
+  /** Monte-Carlo-dropout scoring. */
+  public static final class ScoreSettings {
+    /** K: passes with dropout on per row. */
+    public int mcPasses = 16;
+    /** Seed of the dropout masks; masks derive from (row id, pass, seed). */
+    public long seed = 2024;
+    /** Rows per batch for the TorchScript teacher. */
+    public int batchSize = 32;
+  }
+}

@@ -1,0 +1,84 @@
+package org.sparkdistill.udfs.inference;
+
+import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.sparkdistill.udfs.model.DeviceSelector;
+import org.sparkdistill.udfs.model.EncodedBatch;
+import org.sparkdistill.udfs.model.EncoderSpec;
+import org.sparkdistill.udfs.model.ModelCache;
+import org.sparkdistill.udfs.model.OnnxSentenceEncoder;
+import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
+
+/**
+ * Encodes a partition of {@link CacheSchemas#examples()} rows into {@link
+ * CacheSchemas#features()} rows. The encoder is loaded once per executor JVM and device through
+ * {@link ModelCache}; each task opens one predictor, closed when the task completes, and feeds it
+ * batches of {@code batchSize} rows.
+ */
+public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+
+  private final EncoderSpec spec;
+  private final int batchSize;
+
+  public EncodePartitions(EncoderSpec spec, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("encoder batchSize must be >= 1, got: " + batchSize);
+    }
+    this.spec = spec;
+    this.batchSize = batchSize;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> rows) {
+    if (!rows.hasNext()) {
+      return rows;
+    }
+    Device device = DeviceSelector.forCurrentTask(spec.device());
+    OnnxSentenceEncoder encoder =
+        ModelCache.get(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
+    OnnxSentenceEncoder.Session session = encoder.newSession();
+    TaskProgress progress = new TaskProgress("encode");
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.addTaskCompletionListener(
+          context -> {
+            session.close();
+            progress.finish();
+          });
+    }
+    return Batches.mapInBatches(
+        rows,
+        batchSize,
+        batch -> {
+          List<String> ids = new ArrayList<>(batch.size());
+          List<String> texts = new ArrayList<>(batch.size());
+          for (Row row : batch) {
+            ids.add(row.getAs(Columns.ID));
+            texts.add(row.getAs(Columns.TEXT));
+          }
+          EncodedBatch encoded = session.encode(texts, ids);
+          List<Row> out = new ArrayList<>(batch.size());
+          for (int i = 0; i < batch.size(); i++) {
+            Row in = batch.get(i);
+            out.add(
+                RowFactory.create(
+                    ids.get(i),
+                    in.getAs(Columns.SPLIT),
+                    in.getAs(Columns.LABEL),
+                    encoded.numTokens()[i],
+                    encoded.truncated()[i],
+                    encoded.vectors()[i]));
+          }
+          progress.add(batch.size());
+          return out;
+        });
+  }
+}

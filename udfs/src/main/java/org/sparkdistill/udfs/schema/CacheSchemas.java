@@ -1,0 +1,77 @@
+package org.sparkdistill.udfs.schema;
+
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.FloatType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Parquet schemas that stages hand to each other, defined once. Writers build rows in the
+ * field order given here; readers select columns by name and check them with {@code
+ * SchemaCheck} before any work starts.
+ *
+ * <p>Bump {@link #VERSION} whenever a schema changes: manifests record it and readers refuse a
+ * cache written under another version.
+ */
+public final class CacheSchemas {
+  /** Version of every schema below, recorded in each manifest. */
+  public static final int VERSION = 1;
+
+  private static final DataType FLOATS = createArrayType(FloatType, false);
+
+  private CacheSchemas() {}
+
+  /** A prepared dataset: one row per deduplicated text; {@code label} is null on transfer rows. */
+  public static StructType examples() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.ID, StringType, false),
+          createStructField(Columns.SPLIT, StringType, false),
+          createStructField(Columns.LABEL, StringType, true),
+          createStructField(Columns.TEXT, StringType, false),
+        });
+  }
+
+  /** Output of {@code encode}: the frozen encoder's pooled sentence vector per row. */
+  public static StructType features() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.ID, StringType, false),
+          createStructField(Columns.SPLIT, StringType, false),
+          createStructField(Columns.LABEL, StringType, true),
+          createStructField(Columns.NUM_TOKENS, IntegerType, false),
+          createStructField(Columns.TRUNCATED, BooleanType, false),
+          createStructField(Columns.FEATURES, FLOATS, false),
+        });
+  }
+
+  /**
+   * Output of {@code score}, the teacher cache every method reads: raw logits (dropout off), the
+   * features that feed the final linear layer, and the Monte-Carlo-dropout statistics over K
+   * passes. {@code predicted} is the argmax of the raw logits.
+   */
+  public static StructType scores() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.ID, StringType, false),
+          createStructField(Columns.SPLIT, StringType, false),
+          createStructField(Columns.LABEL, StringType, true),
+          createStructField(Columns.TRUNCATED, BooleanType, false),
+          createStructField(Columns.LOGITS, FLOATS, false),
+          createStructField(Columns.FEATURES, FLOATS, false),
+          createStructField(Columns.PREDICTED, IntegerType, false),
+          createStructField(Columns.MEAN_PROBS, FLOATS, false),
+          createStructField(Columns.ENTROPY, DoubleType, false),
+          createStructField(Columns.CERTAINTY, DoubleType, false),
+          createStructField(Columns.VARIANCE, FLOATS, false),
+          createStructField(Columns.MUTUAL_INFO, DoubleType, false),
+        });
+  }
+}

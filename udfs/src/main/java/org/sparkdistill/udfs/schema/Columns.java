@@ -1,0 +1,22 @@
+package org.sparkdistill.udfs.schema;
+
+/** Column names of every Parquet contract between stages. Readers and writers use only these. */
+public final class Columns {
+  public static final String ID = "id";
+  public static final String TEXT = "text";
+  public static final String LABEL = "label";
+  public static final String SPLIT = "split";
+  public static final String GROUP = "group";
+  public static final String NUM_TOKENS = "num_tokens";
+  public static final String TRUNCATED = "truncated";
+  public static final String FEATURES = "features";
+  public static final String LOGITS = "logits";
+  public static final String MEAN_PROBS = "mean_probs";
+  public static final String ENTROPY = "entropy";
+  public static final String CERTAINTY = "certainty";
+  public static final String VARIANCE = "variance";
+  public static final String MUTUAL_INFO = "mutual_info";
+  public static final String PREDICTED = "predicted";
+
+  private Columns() {}
+}
