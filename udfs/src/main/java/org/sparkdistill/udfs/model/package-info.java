@@ -1,0 +1,2 @@
+/** Small, serialisable model components evaluated on executors without a deep-learning engine. */
+package org.sparkdistill.udfs.model;
