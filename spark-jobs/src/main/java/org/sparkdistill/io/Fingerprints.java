@@ -47,6 +47,36 @@ public final class Fingerprints {
     }
   }
 
+  /**
+   * Fingerprint of a data input: the sha256 of a single file's bytes, or, for a directory (a
+   * partitioned dataset that may be terabytes), the sha256 of its listing: every file's relative
+   * path, length and modification time.
+   */
+  public static String sha256Data(String role, String fileOrDir, Configuration conf) {
+    Path path = new Path(fileOrDir);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) {
+        throw new IllegalArgumentException(role + " does not exist: " + fileOrDir);
+      }
+      if (!fs.getFileStatus(path).isDirectory()) {
+        return sha256File(role, fileOrDir, conf);
+      }
+      java.util.List<String> entries = new java.util.ArrayList<>();
+      String base = fs.makeQualified(path).toUri().getPath();
+      var it = fs.listFiles(path, true);
+      while (it.hasNext()) {
+        FileStatus status = it.next();
+        String rel = status.getPath().toUri().getPath().substring(base.length());
+        entries.add(rel + "\t" + status.getLen() + "\t" + status.getModificationTime());
+      }
+      entries.sort(String::compareTo);
+      return sha256("listing\n" + String.join("\n", entries));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + role + " " + fileOrDir, e);
+    }
+  }
+
   private static String hash(FileSystem fs, Path path) {
     MessageDigest md = digest();
     byte[] buffer = new byte[1 << 16];

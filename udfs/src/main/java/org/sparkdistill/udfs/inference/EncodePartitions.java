@@ -4,7 +4,6 @@ import ai.djl.Device;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -46,14 +45,7 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
         ModelCache.get(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
     OnnxSentenceEncoder.Session session = encoder.newSession();
     TaskProgress progress = new TaskProgress("encode");
-    TaskContext task = TaskContext.get();
-    if (task != null) {
-      task.addTaskCompletionListener(
-          context -> {
-            session.close();
-            progress.finish();
-          });
-    }
+    progress.finishWithTask(session::close);
     return Batches.mapInBatches(
         rows,
         batchSize,

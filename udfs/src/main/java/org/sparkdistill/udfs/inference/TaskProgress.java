@@ -28,6 +28,22 @@ final class TaskProgress {
     }
   }
 
+  /**
+   * Runs {@code cleanup} and logs the final figures when the current task ends (no-op outside a
+   * task, e.g. in a plain loop).
+   */
+  void finishWithTask(Runnable cleanup) {
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener)
+              context -> {
+                cleanup.run();
+                finish();
+              });
+    }
+  }
+
   void finish() {
     LOG.info(summary(System.nanoTime()));
   }

@@ -1,0 +1,29 @@
+package org.sparkdistill.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options every subcommand takes. */
+public final class RunOptions {
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description = "YAML configuration (see conf/). Without it, built-in defaults.")
+  Path config;
+
+  @Option(
+      names = {"-s", "--set"},
+      paramLabel = "KEY=VALUE",
+      description = "Override a config value, e.g. --set encoder.maxLength=64 --set workDir=/data/run1. Repeatable.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--overwrite",
+      description = "Replace finished outputs that were made from other inputs or settings (atomically). Without it such outputs are refused.")
+  boolean overwrite;
+
+  @Option(names = "--stacktrace", description = "Print full stack traces on errors.")
+  boolean stacktrace;
+}

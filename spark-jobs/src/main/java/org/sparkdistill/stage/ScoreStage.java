@@ -1,0 +1,172 @@
+package org.sparkdistill.stage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Paths;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.functions;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.io.Fingerprints;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.StageOutput;
+import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.teacher.HeadFile;
+import org.sparkdistill.udfs.inference.HeadScorePartitions;
+import org.sparkdistill.udfs.inference.TorchScriptScorePartitions;
+import org.sparkdistill.udfs.model.DeviceSelector;
+import org.sparkdistill.udfs.model.LinearHead;
+import org.sparkdistill.udfs.model.TorchScriptSpec;
+import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.text.TokenizerSettings;
+
+/**
+ * Writes the teacher cache ({@link CacheSchemas#scores()}): raw logits, the features that feed the
+ * final linear layer, and K-pass Monte-Carlo-dropout statistics for every row of every split.
+ *
+ * <ul>
+ *   <li>{@code teacher.kind: head}: the trained head over the cached features; dropout masks are
+ *       drawn in Java from (row id, pass, seed), so numbers never depend on partitioning or
+ *       retries. Cost: K·C·d multiply-adds per row, seconds for the whole cache.
+ *   <li>{@code teacher.kind: torchscript}: the whole scripted model over the prepared texts,
+ *       encode and score in one pass: K + 1 forwards per batch.
+ * </ul>
+ */
+public final class ScoreStage extends Stage {
+  public static final String NAME = "score";
+
+  public ScoreStage(StageContext context) {
+    super(context);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  protected String description() {
+    return "score: teacher logits, features and " + context.config().score.mcPasses + "-pass MC-dropout statistics";
+  }
+
+  private boolean torchscript() {
+    return context.config().teacher.kind.equals("torchscript");
+  }
+
+  @Override
+  public StagePlan plan() {
+    DistillConfig c = context.config();
+    StagePlan plan =
+        StagePlan.of(NAME)
+            .setting("teacher.kind", c.teacher.kind)
+            .setting("mc.passes", c.score.mcPasses)
+            .setting("mc.seed", c.score.seed)
+            .labels(c.data.labels);
+    if (torchscript()) {
+      var conf = context.spark().sparkContext().hadoopConfiguration();
+      Manifest examples = requireUpToDate(new PrepareStage(context));
+      plan.input("examples", examples.fingerprint())
+          .model("teacher", Fingerprints.sha256File("teacher.torchscript", c.teacher.torchscript, conf))
+          .model("tokenizer", Fingerprints.sha256File("teacher tokenizer", torchscriptTokenizer(c), conf))
+          .setting("tokenizer.maxLength", c.encoder.maxLength)
+          .setting("tokenizer.truncation", c.encoder.truncation)
+          // MC draws come from libtorch's generator, seeded per batch: the batch size shapes them.
+          .setting("score.batchSize", c.score.batchSize)
+          .setting("teacher.dropout", c.teacher.dropout);
+    } else {
+      Manifest features = requireUpToDate(new EncodeStage(context));
+      Manifest teacher = requireUpToDate(new TrainTeacherStage(context));
+      plan.input("features", features.fingerprint())
+          .input("teacher", teacher.fingerprint())
+          .setting("teacher.dropout", c.teacher.dropout);
+    }
+    return plan;
+  }
+
+  private static String torchscriptTokenizer(DistillConfig c) {
+    return c.teacher.torchscriptTokenizer.isBlank() ? c.encoder.tokenizer : c.teacher.torchscriptTokenizer;
+  }
+
+  @Override
+  protected StageWrite write(Path runDir, StagePlan plan) {
+    DistillConfig c = context.config();
+    Dataset<Row> scores;
+    if (torchscript()) {
+      PrepareStage prepare = new PrepareStage(context);
+      Dataset<Row> examples =
+          prepare.output().read(context.spark(), prepare.output().requireFinished(PrepareStage.NAME), CacheSchemas.examples());
+      TorchScriptSpec spec =
+          new TorchScriptSpec(
+              Paths.get(c.teacher.torchscript).toAbsolutePath().toString(),
+              Paths.get(torchscriptTokenizer(c)).toAbsolutePath().toString(),
+              new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation),
+              DeviceSelector.Preference.parse(c.encoder.device));
+      scores =
+          examples.mapPartitions(
+              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed),
+              Encoders.row(CacheSchemas.scores()));
+    } else {
+      EncodeStage encode = new EncodeStage(context);
+      Dataset<Row> features =
+          encode.output().read(context.spark(), encode.output().requireFinished(EncodeStage.NAME), CacheSchemas.features());
+      LinearHead head = readHead(new TrainTeacherStage(context).output(), plan.labels());
+      scores =
+          features.mapPartitions(
+              new HeadScorePartitions(head, c.score.mcPasses, c.score.seed), Encoders.row(CacheSchemas.scores()));
+    }
+    scores.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
+    StageWrite written = countWritten(runDir, true);
+    addQualityMetrics(written, context.spark().read().parquet(runDir.toString()), plan.labels());
+    return written;
+  }
+
+  /** The published teacher head, checked against the configured label order. */
+  public static LinearHead readHead(StageOutput teacherOutput, List<String> labels) {
+    Manifest manifest = teacherOutput.requireFinished(TrainTeacherStage.NAME);
+    String file =
+        manifest.files().stream()
+            .filter(f -> f.endsWith(HeadFile.NAME))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("teacher output " + teacherOutput.dir() + " lists no " + HeadFile.NAME));
+    LinearHead head;
+    try (InputStream in = teacherOutput.open(file)) {
+      head = HeadFile.read(in, teacherOutput.dir() + "/" + file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read teacher head " + file, e);
+    }
+    if (!head.labels().equals(labels)) {
+      throw new IllegalStateException(
+          "teacher head at " + teacherOutput.dir() + " predicts labels " + head.labels() + ", the config names " + labels);
+    }
+    return head;
+  }
+
+  /** Accuracy of the teacher's argmax per labelled split, and the mean MC certainty. */
+  private static void addQualityMetrics(StageWrite written, Dataset<Row> scores, List<String> labels) {
+    Column[] names = labels.stream().map(functions::lit).toArray(Column[]::new);
+    Column index = functions.array_position(functions.array(names), functions.col(Columns.LABEL)).minus(1);
+    List<Row> rows =
+        scores
+            .filter(functions.col(Columns.LABEL).isNotNull())
+            .groupBy(Columns.SPLIT)
+            .agg(
+                functions.avg(functions.col(Columns.PREDICTED).equalTo(index).cast("double")),
+                functions.avg(functions.col(Columns.CERTAINTY)))
+            .collectAsList();
+    for (Row row : rows) {
+      written.metric(row.getString(0) + "Accuracy", row.getDouble(1));
+    }
+    Row all = scores.agg(functions.avg(Columns.CERTAINTY), functions.avg(Columns.MUTUAL_INFO)).first();
+    if (!all.isNullAt(0)) {
+      written.metric("meanCertainty", all.getDouble(0));
+      written.metric("meanMutualInformation", all.getDouble(1));
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package org.sparkdistill.stage;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.StageOutput;
+import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
+
+/**
+ * A step of the chain: reads its inputs and their manifests, writes one output and publishes its
+ * manifest last. {@link #run()} holds the rules every stage shares:
+ *
+ * <ul>
+ *   <li>a finished output with the same plan (fingerprint) is reused, not recomputed;
+ *   <li>a finished output with another plan is refused, naming what changed, unless {@code
+ *       --overwrite}, which writes a new run directory and swaps the manifest atomically;
+ *   <li>data goes to a fresh {@code run-<id>} directory through Spark's commit protocol (a retried
+ *       task leaves no duplicate), row counts come from the written files, and leftovers of failed
+ *       runs are removed;
+ *   <li>Spark work runs under a job group named after the stage, so the UI says what runs.
+ * </ul>
+ */
+public abstract class Stage {
+  private static final Logger LOG = LoggerFactory.getLogger(Stage.class);
+  private static final DateTimeFormatter RUN_ID =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  protected final StageContext context;
+
+  protected Stage(StageContext context) {
+    this.context = context;
+  }
+
+  /** The stage's name: its CLI subcommand and its directory under the work directory. */
+  public abstract String name();
+
+  /** What the Spark UI shows while the stage runs. */
+  protected abstract String description();
+
+  /**
+   * Reads and checks the inputs' manifests and settings, and returns what this run would compute.
+   * Must fail here, before any work, on missing or mismatched inputs.
+   */
+  public abstract StagePlan plan();
+
+  /** Writes the output's files into {@code runDir}. */
+  protected abstract StageWrite write(Path runDir, StagePlan plan);
+
+  public StageOutput output() {
+    return context.output(name());
+  }
+
+  /** Runs the stage under the shared rules above. */
+  public final StageResult run() {
+    StageOutput output = output();
+    StagePlan plan = plan();
+    String fingerprint = plan.fingerprint();
+    Optional<Manifest> existing = output.manifest();
+    if (existing.isPresent()) {
+      if (existing.get().fingerprint().equals(fingerprint)) {
+        LOG.info("{}: output {} is up to date, skipping", name(), output.dir());
+        return new StageResult(name(), output.dir().toString(), true, 0, existing.get());
+      }
+      if (!context.overwrite()) {
+        throw new OutputConflictException(name(), output.dir().toString(), plan.differences(existing.get()));
+      }
+      LOG.info("{}: replacing {} (--overwrite): {}", name(), output.dir(), plan.differences(existing.get()));
+    }
+    output.removeUnlistedRuns(existing.orElse(null));
+    String runId = RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Path runDir = output.newRunDir(runId);
+    long start = System.nanoTime();
+    SparkContext sc = context.spark().sparkContext();
+    sc.setJobGroup("spark-distill:" + name(), description(), false);
+    StageWrite written;
+    try {
+      written = write(runDir, plan);
+    } finally {
+      sc.clearJobGroup();
+    }
+    List<String> files = output.listDataFiles(runDir);
+    long rows = output.countRows(files);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    written.metrics().put("seconds", Math.round(seconds * 10) / 10.0);
+    Manifest manifest =
+        new Manifest(
+            CacheSchemas.VERSION,
+            name(),
+            fingerprint,
+            runId,
+            Instant.now().toString(),
+            plan.inputs(),
+            plan.models(),
+            plan.settings(),
+            plan.labels(),
+            rows,
+            written.splitCounts(),
+            written.truncatedCount(),
+            files,
+            written.metrics());
+    output.publish(manifest);
+    StageResult result = new StageResult(name(), output.dir().toString(), false, seconds, manifest);
+    LOG.info(result.summary());
+    return result;
+  }
+
+  /**
+   * Requires that the finished output of {@code upstream} was made from exactly what the current
+   * configuration says, so a stage never reads a cache from another encoder, head or setting.
+   */
+  protected Manifest requireUpToDate(Stage upstream) {
+    Manifest manifest = upstream.output().requireFinished(upstream.name());
+    StagePlan expected = upstream.plan();
+    if (!expected.fingerprint().equals(manifest.fingerprint())) {
+      throw new IllegalStateException(
+          "the "
+              + upstream.name()
+              + " output at "
+              + upstream.output().dir()
+              + " does not match the configuration ("
+              + String.join("; ", expected.differences(manifest))
+              + "): rerun the "
+              + upstream.name()
+              + " stage (with --overwrite) first");
+    }
+    return manifest;
+  }
+
+  /** Rows per split and truncated rows of freshly written Parquet data, counted from the files. */
+  protected StageWrite countWritten(Path runDir, boolean hasTruncated) {
+    Dataset<Row> data = context.spark().read().parquet(runDir.toString());
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+    long truncated = 0;
+    Dataset<Row> grouped =
+        hasTruncated
+            ? data.groupBy(Columns.SPLIT)
+                .agg(functions.count(functions.lit(1)), functions.sum(functions.col(Columns.TRUNCATED).cast("long")))
+            : data.groupBy(Columns.SPLIT).agg(functions.count(functions.lit(1)), functions.lit(0L));
+    for (Row row : grouped.collectAsList()) {
+      counts.put(row.getString(0), row.getLong(1));
+      truncated += row.isNullAt(2) ? 0 : row.getLong(2);
+    }
+    return StageWrite.of(counts, truncated);
+  }
+}

@@ -1,0 +1,33 @@
+package org.sparkdistill.udfs.model;
+
+import java.io.File;
+import java.io.Serializable;
+import java.util.Locale;
+import org.sparkdistill.udfs.text.TokenizerSettings;
+
+/**
+ * A whole-model TorchScript teacher and its tokenizer, as loaded on executors.
+ *
+ * @param modelFile the scripted model, contract {@code forward(input_ids, attention_mask, mc) ->
+ *     (logits, features)}
+ * @param tokenizerFile its {@code tokenizer.json}
+ * @param tokenizer maximum length and truncation, set explicitly
+ * @param device where the model runs
+ */
+public record TorchScriptSpec(
+    String modelFile, String tokenizerFile, TokenizerSettings tokenizer, DeviceSelector.Preference device)
+    implements Serializable {
+
+  /** Identifies a loaded model in {@link ModelCache}. */
+  public String cacheKey(ai.djl.Device onDevice) {
+    File f = new File(modelFile);
+    return String.format(
+        Locale.ROOT, "torchscript:%s@%d/%d|%s", f.getAbsolutePath(), f.length(), f.lastModified(), onDevice);
+  }
+
+  public String tokenizerCacheKey() {
+    File t = new File(tokenizerFile);
+    return String.format(
+        Locale.ROOT, "tokenizer:%s@%d/%d|%s", t.getAbsolutePath(), t.length(), t.lastModified(), tokenizer);
+  }
+}
