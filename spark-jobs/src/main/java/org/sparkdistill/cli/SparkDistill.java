@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       Subcommands.TrainTeacher.class,
       Subcommands.Score.class,
       Subcommands.Pipeline.class,
+      BenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SparkDistill implements Runnable {

@@ -46,7 +46,7 @@ public final class ProgressListener extends SparkListener {
   @Override
   public void onStageSubmitted(SparkListenerStageSubmitted event) {
     StageInfo info = event.stageInfo();
-    String description = info.properties() == null ? null : info.properties().getProperty("spark.job.description");
+    String description = event.properties() == null ? null : event.properties().getProperty("spark.job.description");
     stages.put(info.stageId(), new Progress(description == null ? info.name() : description, info.numTasks()));
   }
 

@@ -43,7 +43,7 @@ public final class EncodeStage extends Stage {
     return "encode: frozen encoder over all splits -> pooled features";
   }
 
-  static EncoderSpec encoderSpec(DistillConfig.EncoderSettings e) {
+  public static EncoderSpec encoderSpec(DistillConfig.EncoderSettings e) {
     return new EncoderSpec(
         Paths.get(e.model).toAbsolutePath().toString(),
         Paths.get(e.tokenizer).toAbsolutePath().toString(),

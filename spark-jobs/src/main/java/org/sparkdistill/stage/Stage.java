@@ -114,7 +114,7 @@ public abstract class Stage {
             written.metrics());
     output.publish(manifest);
     StageResult result = new StageResult(name(), output.dir().toString(), false, seconds, manifest);
-    LOG.info(result.summary());
+    LOG.info("{}: published {} ({} rows, {} files) in {} s", name(), output.manifestPath(), rows, files.size(), Math.round(seconds));
     return result;
   }
 

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Lazy batching of a partition's rows: reads at most {@code batchSize} rows ahead, so a task holds
@@ -51,5 +52,56 @@ public final class Batches {
         return current.next();
       }
     };
+  }
+
+  /**
+   * Like {@link #mapInBatches}, but reads {@code windowBatches} batches ahead and sorts that window
+   * by {@code length} first, so rows of similar length share a batch and padding is small. Output
+   * order follows the sorted window (rows carry their ids; Parquet order carries no meaning).
+   * Memory: one window of input rows.
+   */
+  public static <I, O> Iterator<O> mapInLengthSortedBatches(
+      Iterator<I> rows, int batchSize, int windowBatches, ToIntFunction<I> length, Function<List<I>, List<O>> perBatch) {
+    if (windowBatches < 1) {
+      throw new IllegalArgumentException("windowBatches must be >= 1, got: " + windowBatches);
+    }
+    Iterator<List<I>> windows =
+        new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return rows.hasNext();
+          }
+
+          @Override
+          public List<I> next() {
+            List<I> window = new ArrayList<>(batchSize * windowBatches);
+            while (window.size() < batchSize * windowBatches && rows.hasNext()) {
+              window.add(rows.next());
+            }
+            window.sort(java.util.Comparator.comparingInt(length));
+            return window;
+          }
+        };
+    Iterator<I> sorted =
+        new Iterator<>() {
+          private Iterator<I> current = Collections.emptyIterator();
+
+          @Override
+          public boolean hasNext() {
+            while (!current.hasNext() && windows.hasNext()) {
+              current = windows.next().iterator();
+            }
+            return current.hasNext();
+          }
+
+          @Override
+          public I next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return current.next();
+          }
+        };
+    return mapInBatches(sorted, batchSize, perBatch);
   }
 }

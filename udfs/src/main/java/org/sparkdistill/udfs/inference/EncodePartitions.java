@@ -19,10 +19,13 @@ import org.sparkdistill.udfs.schema.Columns;
  * Encodes a partition of {@link CacheSchemas#examples()} rows into {@link
  * CacheSchemas#features()} rows. The encoder is loaded once per executor JVM and device through
  * {@link ModelCache}; each task opens one predictor, closed when the task completes, and feeds it
- * batches of {@code batchSize} rows.
+ * batches of {@code batchSize} rows, sorted by length within a window of a few batches so that
+ * padding (to the longest row of a batch) wastes little.
  */
 public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
+  /** Batches read ahead and sorted by text length, so a batch pads little. */
+  private static final int WINDOW_BATCHES = 8;
 
   private final EncoderSpec spec;
   private final int batchSize;
@@ -46,9 +49,11 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
     OnnxSentenceEncoder.Session session = encoder.newSession();
     TaskProgress progress = new TaskProgress("encode");
     progress.finishWithTask(session::close);
-    return Batches.mapInBatches(
+    return Batches.mapInLengthSortedBatches(
         rows,
         batchSize,
+        WINDOW_BATCHES,
+        row -> row.<String>getAs(Columns.TEXT).length(),
         batch -> {
           List<String> ids = new ArrayList<>(batch.size());
           List<String> texts = new ArrayList<>(batch.size());
