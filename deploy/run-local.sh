@@ -10,7 +10,7 @@ cd "$root"
 
 cp_file=spark-jobs/target/local-classpath.txt
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$cp_file" ]]; then
-  mvn -q -B -DskipTests install >&2
+  mvn -q -B -DskipTests process-classes >&2
 fi
 
 opens="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED \
