@@ -32,7 +32,10 @@ public final class DistillConfig {
 
   /** Where the raw examples come from and how they are split. */
   public static final class DataSettings {
-    /** {@code debian-jsonl}, {@code imdb-json} or {@code parquet}. */
+    /**
+     * {@code debian-jsonl}, {@code imdb-json} (both parsed on the driver: files up to a few hundred
+     * MB) or {@code parquet} (read with Spark). See {@code org.sparkdistill.data.ExamplePreparer}.
+     */
     public String format = "debian-jsonl";
     /** File or directory of the raw data. */
     public String path = "data/debian/debian-sections-20.jsonl.gz";
@@ -46,7 +49,11 @@ public final class DistillConfig {
     public SplitSettings split = new SplitSettings();
   }
 
-  /** Column names of a user's Parquet dataset. */
+  /**
+   * Column names of a user's Parquet dataset. id: string, int or long, unique; text: non-blank
+   * UTF-8 string; label: string, required on every row and one of {@code data.labels} (unlabelled
+   * rows are an error, not transfer data).
+   */
   public static final class ColumnSettings {
     public String id = "id";
     public String text = "text";

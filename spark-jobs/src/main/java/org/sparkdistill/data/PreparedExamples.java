@@ -1,0 +1,14 @@
+package org.sparkdistill.data;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The result of {@link ExamplePreparer#prepare()}.
+ *
+ * @param examples rows of {@code CacheSchemas.examples()}: one per kept text, {@code label} null on
+ *     the transfer split. Lazy: every action on it recomputes the (deterministic) pipeline from the
+ *     source; persist it if it is used more than once.
+ * @param report counts of what was read, dropped and kept
+ */
+public record PreparedExamples(Dataset<Row> examples, PrepareReport report) {}
