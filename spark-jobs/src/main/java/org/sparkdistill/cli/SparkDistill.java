@@ -1,7 +1,6 @@
 package org.sparkdistill.cli;
 
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,25 +52,25 @@ public final class SparkDistill implements Runnable {
     return cli.execute(args);
   }
 
-  /** The distinct messages of an exception's cause chain, innermost last: Spark wraps task errors. */
+  /**
+   * The most useful message of an exception's cause chain: Spark wraps task errors several times,
+   * so prefer the innermost error raised by this project's own checks, else the innermost message.
+   */
   static String describe(Throwable e) {
-    Set<String> messages = new LinkedHashSet<>();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getMessage() != null && !(t instanceof org.apache.spark.SparkException)) {
-        messages.add(t.getMessage().lines().findFirst().orElse("").startsWith("Job aborted") ? "" : t.getMessage());
+    String ours = null;
+    String innermost = e.toString();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() == null) {
+        continue;
       }
-      if (t.getCause() == t) {
-        break;
+      innermost = t.getMessage();
+      boolean projectError =
+          t.getClass().getName().startsWith("org.sparkdistill")
+              || Arrays.stream(t.getStackTrace()).limit(3).anyMatch(f -> f.getClassName().startsWith("org.sparkdistill"));
+      if (projectError && !(t instanceof org.apache.spark.SparkException)) {
+        ours = t.getMessage();
       }
     }
-    messages.remove("");
-    if (messages.isEmpty()) {
-      return e.toString();
-    }
-    String last = null;
-    for (String m : messages) {
-      last = m;
-    }
-    return last;
+    return ours != null ? ours : innermost;
   }
 }

@@ -51,7 +51,7 @@ public final class ConfigLoader {
     }
     DistillConfig config;
     try {
-      config = YAML.treeToValue(tree, DistillConfig.class);
+      config = YAML.readerFor(DistillConfig.class).readValue((JsonNode) tree);
     } catch (UnrecognizedPropertyException e) {
       throw new IllegalArgumentException(
           "unknown config key '" + e.getPropertyName() + "' at " + path(e) + " in " + (file == null ? "overrides" : file),

@@ -110,7 +110,7 @@ public final class ScoreStage extends Stage {
               DeviceSelector.Preference.parse(c.encoder.device));
       scores =
           examples.mapPartitions(
-              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed),
+              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),
               Encoders.row(CacheSchemas.scores()));
     } else {
       EncodeStage encode = new EncodeStage(context);

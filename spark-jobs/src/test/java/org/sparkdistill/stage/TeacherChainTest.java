@@ -28,7 +28,7 @@ import org.sparkdistill.udfs.schema.Split;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TeacherChainTest {
-  @TempDir Path work;
+  @TempDir static Path work;
   private SparkSession spark;
   private DistillConfig config;
   private StageContext context;
@@ -74,7 +74,7 @@ class TeacherChainTest {
       List<Float> probs = row.getList(row.fieldIndex(Columns.MEAN_PROBS));
       assertThat(probs).hasSize(20);
       assertThat(probs.stream().mapToDouble(Float::doubleValue).sum()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
-      assertThat(row.<List<Float>>getAs(Columns.FEATURES)).hasSize(384);
+      assertThat(row.getList(row.fieldIndex(Columns.FEATURES))).hasSize(384);
       double certainty = row.getAs(Columns.CERTAINTY);
       double entropy = row.getAs(Columns.ENTROPY);
       assertThat(certainty).isBetween(0.0, 1.0).isCloseTo(1 - entropy / Math.log(20), org.assertj.core.data.Offset.offset(1e-6));

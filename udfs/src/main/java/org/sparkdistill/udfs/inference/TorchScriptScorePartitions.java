@@ -37,8 +37,10 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
   private final int batchSize;
   private final int passes;
   private final long seed;
+  private final int numLabels;
 
-  public TorchScriptScorePartitions(TorchScriptSpec spec, int batchSize, int passes, long seed) {
+  /** {@code numLabels}: the configured label count, which the model's logits must match. */
+  public TorchScriptScorePartitions(TorchScriptSpec spec, int batchSize, int passes, long seed, int numLabels) {
     if (batchSize < 1 || passes < 1) {
       throw new IllegalArgumentException(
           "batchSize and mcPasses must be >= 1, got: " + batchSize + " and " + passes);
@@ -47,6 +49,7 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
     this.batchSize = batchSize;
     this.passes = passes;
     this.seed = seed;
+    this.numLabels = numLabels;
   }
 
   @Override
@@ -76,6 +79,10 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
           TokenizedBatch tokens = tokenizer.tokenize(texts, ids);
           TorchScriptTeacher.Output plain = teacher.forward(tokens.inputIds(), tokens.attentionMask(), false);
           int classes = plain.logits()[0].length;
+          if (classes != numLabels) {
+            throw new IllegalStateException(
+                "TorchScript teacher " + spec.modelFile() + " returns " + classes + " logits per row, the config names " + numLabels + " labels");
+          }
           List<McDropoutStatistics.Accumulator> stats = new ArrayList<>(batch.size());
           for (int i = 0; i < batch.size(); i++) {
             stats.add(new McDropoutStatistics.Accumulator(classes));

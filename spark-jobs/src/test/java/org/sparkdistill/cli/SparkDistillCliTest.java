@@ -1,0 +1,80 @@
+package org.sparkdistill.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdistill.config.ConfigLoader;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.testing.TestConfigs;
+
+/** Usage errors and configuration handling of the one entry point. */
+class SparkDistillCliTest {
+  @TempDir Path tmp;
+
+  private static String stderrOf(Runnable run) {
+    PrintStream old = System.err;
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buffer, true));
+    try {
+      run.run();
+    } finally {
+      System.setErr(old);
+    }
+    return buffer.toString();
+  }
+
+  @Test
+  void unknownSubcommandsAndOptionsAreUsageErrors() {
+    int[] code = new int[1];
+    String err = stderrOf(() -> code[0] = SparkDistill.execute("distil-everything"));
+    assertThat(code[0]).isEqualTo(2);
+    assertThat(err).contains("distil-everything");
+    err = stderrOf(() -> code[0] = SparkDistill.execute("encode", "--no-such-flag"));
+    assertThat(code[0]).isEqualTo(2);
+    assertThat(err).contains("--no-such-flag");
+  }
+
+  @Test
+  void badConfigurationIsReportedWithTheKeyAndValue() throws Exception {
+    Path conf = Files.writeString(tmp.resolve("c.yaml"), "encoder:\n  maxLenght: 64\n");
+    int[] code = new int[1];
+    String err = stderrOf(() -> code[0] = SparkDistill.execute("prepare", "--config", conf.toString()));
+    assertThat(code[0]).isEqualTo(1);
+    assertThat(err).contains("unknown config key 'maxLenght'").contains("c.yaml");
+
+    String local = TestConfigs.projectRoot().resolve("conf/local.yaml").toString();
+    err = stderrOf(() -> code[0] = SparkDistill.execute("prepare", "-c", local, "--set", "score.mcPasses=0"));
+    assertThat(code[0]).isEqualTo(1);
+    assertThat(err).contains("score.mcPasses must be >= 1, got: 0");
+    err = stderrOf(() -> code[0] = SparkDistill.execute("prepare", "-c", local, "--set", "maxLength"));
+    assertThat(err).contains("override must be key=value");
+  }
+
+  @Test
+  void overridesReachNestedKeysListsAndSparkProperties() {
+    DistillConfig c =
+        ConfigLoader.load(
+            TestConfigs.projectRoot().resolve("conf/local.yaml"),
+            List.of("encoder.maxLength=64", "data.labels=x,y", "spark.conf.spark.sql.shuffle.partitions=3", "workDir=/tmp/w"));
+    assertThat(c.encoder.maxLength).isEqualTo(64);
+    assertThat(c.data.labels).containsExactly("x", "y");
+    assertThat(c.spark.conf).containsEntry("spark.sql.shuffle.partitions", "3");
+    assertThat(c.workDir).isEqualTo("/tmp/w");
+  }
+
+  @Test
+  void everyShippedConfigIsValid() {
+    for (String name : List.of("local.yaml", "yarn.yaml", "k8s.yaml")) {
+      DistillConfig c = ConfigLoader.load(TestConfigs.projectRoot().resolve("conf").resolve(name), List.of());
+      assertThat(c.data.labels).as(name).hasSize(20);
+    }
+    assertThatThrownBy(() -> ConfigLoader.load(tmp.resolve("missing.yaml"), List.of())).hasMessageContaining("config file does not exist");
+  }
+}
