@@ -24,8 +24,6 @@ import org.sparkdistill.udfs.schema.Columns;
  */
 public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
-  /** Batches read ahead and sorted by text length, so a batch pads little. */
-  private static final int WINDOW_BATCHES = 8;
 
   private final EncoderSpec spec;
   private final int batchSize;
@@ -52,16 +50,12 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
     return Batches.mapInLengthSortedBatches(
         rows,
         batchSize,
-        WINDOW_BATCHES,
-        row -> row.<String>getAs(Columns.TEXT).length(),
+        TextBatch.WINDOW_BATCHES,
+        TextBatch::length,
         batch -> {
-          List<String> ids = new ArrayList<>(batch.size());
-          List<String> texts = new ArrayList<>(batch.size());
-          for (Row row : batch) {
-            ids.add(row.getAs(Columns.ID));
-            texts.add(row.getAs(Columns.TEXT));
-          }
-          EncodedBatch encoded = session.encode(texts, ids);
+          TextBatch text = TextBatch.of(batch);
+          List<String> ids = text.ids();
+          EncodedBatch encoded = session.encode(text.texts(), ids);
           List<Row> out = new ArrayList<>(batch.size());
           for (int i = 0; i < batch.size(); i++) {
             Row in = batch.get(i);

@@ -66,17 +66,15 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
             () -> TextTokenizer.load(java.nio.file.Paths.get(spec.tokenizerFile()), spec.tokenizer()));
     TaskProgress progress = new TaskProgress("score-torchscript");
     progress.finishWithTask(() -> {});
-    return Batches.mapInBatches(
+    return Batches.mapInLengthSortedBatches(
         rows,
         batchSize,
+        TextBatch.WINDOW_BATCHES,
+        TextBatch::length,
         batch -> {
-          List<String> ids = new ArrayList<>(batch.size());
-          List<String> texts = new ArrayList<>(batch.size());
-          for (Row row : batch) {
-            ids.add(row.getAs(Columns.ID));
-            texts.add(row.getAs(Columns.TEXT));
-          }
-          TokenizedBatch tokens = tokenizer.tokenize(texts, ids);
+          TextBatch text = TextBatch.of(batch);
+          List<String> ids = text.ids();
+          TokenizedBatch tokens = tokenizer.tokenize(text.texts(), ids);
           TorchScriptTeacher.Output plain = teacher.forward(tokens.inputIds(), tokens.attentionMask(), false);
           int classes = plain.logits()[0].length;
           if (classes != numLabels) {
