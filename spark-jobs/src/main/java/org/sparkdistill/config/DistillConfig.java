@@ -14,6 +14,12 @@ public final class DistillConfig {
   /** Root of every stage output; pin it per scheduled run (e.g. {@code .../ds=2026-11-22}). */
   public String workDir = "work/default";
 
+  /**
+   * Output directory per stage name, overriding {@code <workDir>/<stage>}: e.g. point {@code
+   * encode} of several runs (label budgets, seeds, heads) at one shared encoding of the same texts.
+   */
+  public Map<String, String> outputs = new LinkedHashMap<>();
+
   public SparkSettings spark = new SparkSettings();
   public DataSettings data = new DataSettings();
   public EncoderSettings encoder = new EncoderSettings();
@@ -67,7 +73,13 @@ public final class DistillConfig {
 
   /** Seeded split into train (labelled), validation, transfer (labels removed) and test. */
   public static final class SplitSettings {
+    /** Seeds the test / validation / pool assignment of groups, and the {@code maxRows} sample. */
     public long seed = 42;
+    /**
+     * Seeds which pool rows are labelled (train) and which become transfer; null: {@link #seed}.
+     * Varying it alone keeps test and validation fixed (learning curves over label draws).
+     */
+    public Long labelSeed = null;
     public double testFraction = 0.2;
     public double validationFraction = 0.1;
     /**
@@ -77,6 +89,11 @@ public final class DistillConfig {
     public int labelledPerClass = 50;
     /** Share of the pool moved to the transfer split when {@code labelledPerClass} is 0. */
     public double transferFraction = 0.5;
+
+    /** The seed of the labelled / transfer draw. */
+    public long effectiveLabelSeed() {
+      return labelSeed == null ? seed : labelSeed;
+    }
   }
 
   /** The frozen ONNX sentence encoder. */

@@ -23,12 +23,12 @@ import org.sparkdistill.udfs.schema.Split;
  *       testFraction + validationFraction}, else to the pool, with {@code u = unit("split", seed,
  *       group)}. Groups never straddle test, validation and the pool.
  *   <li>{@code labelledPerClass > 0}: per label, the first {@code labelledPerClass} pool rows in
- *       the order of {@code hash("train", seed, id)} form the train split (all of them when a class
+ *       the order of {@code hash("train", labelSeed, id)} form the train split (all of them when a class
  *       has fewer); every other pool row goes to transfer. This picks rows, not groups: a group can
  *       have rows in both train and transfer (both are the training side; neither meets test or
  *       validation). Cost: a per-label top-k over the pool and a broadcast join of the chosen ids.
  *   <li>{@code labelledPerClass == 0}: a pool group goes to transfer when {@code unit("transfer",
- *       seed, group) < transferFraction}, else to train.
+ *       labelSeed, group) < transferFraction}, else to train.
  * </ol>
  *
  * Transfer rows lose their label here, before anything downstream can read it.
@@ -63,7 +63,7 @@ final class SplitAssigner {
                   row_number()
                       .over(
                           Window.partitionBy(RawColumns.LABEL)
-                              .orderBy(Hashing.hash("train", split.seed, col(RawColumns.ID)), col(RawColumns.ID))))
+                              .orderBy(Hashing.hash("train", split.effectiveLabelSeed(), col(RawColumns.ID)), col(RawColumns.ID))))
               .filter(col(RANK).leq(lit(split.labelledPerClass)))
               .select(col(RawColumns.ID).as(TRAIN_ID));
       withSplit = withSplit.join(broadcast(trainIds), col(RawColumns.ID).equalTo(col(TRAIN_ID)), "left_outer");
@@ -72,7 +72,7 @@ final class SplitAssigner {
               .when(pool, lit(Split.TRANSFER.value()))
               .otherwise(col(Columns.SPLIT));
     } else {
-      Column toTransfer = Hashing.unit("transfer", split.seed, col(RawColumns.GROUP)).lt(lit(split.transferFraction));
+      Column toTransfer = Hashing.unit("transfer", split.effectiveLabelSeed(), col(RawColumns.GROUP)).lt(lit(split.transferFraction));
       splitColumn =
           when(pool.and(toTransfer), lit(Split.TRANSFER.value()))
               .when(pool, lit(Split.TRAIN.value()))

@@ -8,20 +8,21 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Fingerprints;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.inference.EncodePartitions;
 import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.model.Pooling;
 import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.text.TextTokenizer;
 import org.sparkdistill.udfs.text.TokenizerSettings;
 
 /**
- * Runs the frozen ONNX encoder over every split of the prepared data and writes pooled sentence
- * vectors ({@link CacheSchemas#features()}). Computed once per (encoder, tokenizer settings,
- * data): every teacher head and every method downstream reads it.
+ * Runs the frozen ONNX encoder over every prepared text and writes pooled sentence vectors
+ * ({@link CacheSchemas#features()}, keyed by id). Computed once per (encoder, tokenizer settings,
+ * texts): its fingerprint ignores how the texts are split, so every teacher head, label budget and
+ * method downstream reads the same encoding (share it between runs with {@code outputs.encode}).
  *
  * <p>Cost: the encoder forward, about 2.7 GFLOP per 128-token text for MiniLM-L6; each executor
  * JVM loads the model once; {@code encoder.batchSize} texts per ONNX call, padded to the longest.
@@ -57,10 +58,11 @@ public final class EncodeStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.EncoderSettings e = context.config().encoder;
-    Manifest examples = requireUpToDate(new PrepareStage(context));
+    PrepareStage prepare = new PrepareStage(context);
+    requireUpToDate(prepare);
     var conf = context.spark().sparkContext().hadoopConfiguration();
     return StagePlan.of(NAME)
-        .input("examples", examples.fingerprint())
+        .input("texts", prepare.textsFingerprint())
         .model("encoder", Fingerprints.sha256File("encoder model", e.model, conf))
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", e.tokenizer, conf))
         .setting("tokenizer.maxLength", e.maxLength)
@@ -70,15 +72,20 @@ public final class EncodeStage extends Stage {
         .labels(context.config().data.labels);
   }
 
+  /** The features of this configuration's texts, joined with their split and label. */
+  public Dataset<Row> readFeaturesWithExamples() {
+    Dataset<Row> features = output().read(context.spark(), output().requireFinished(NAME), CacheSchemas.features());
+    Dataset<Row> examples = new PrepareStage(context).readExamples().select(Columns.ID, Columns.SPLIT, Columns.LABEL);
+    return examples.join(features, Columns.ID);
+  }
+
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig.EncoderSettings e = context.config().encoder;
     EncoderSpec spec = encoderSpec(e);
     // Fail on the driver, before any task starts, when the tokenizer file is not usable.
     TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer()).close();
-    PrepareStage prepare = new PrepareStage(context);
-    Dataset<Row> examples =
-        prepare.output().read(context.spark(), prepare.output().requireFinished(PrepareStage.NAME), CacheSchemas.examples());
+    Dataset<Row> examples = new PrepareStage(context).readExamples().select(Columns.ID, Columns.TEXT);
     if (e.partitions > 0) {
       examples = examples.repartition(e.partitions);
     }

@@ -1,6 +1,8 @@
 package org.sparkdistill.stage;
 
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.data.ExamplePreparer;
@@ -34,16 +36,32 @@ public final class PrepareStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.DataSettings d = context.config().data;
+    return textsPlan(NAME)
+        .setting("split.testFraction", d.split.testFraction)
+        .setting("split.validationFraction", d.split.validationFraction)
+        .setting("split.labelSeed", d.split.effectiveLabelSeed())
+        .setting("split.labelledPerClass", d.split.labelledPerClass)
+        .setting("split.transferFraction", d.split.transferFraction);
+  }
+
+  /**
+   * Fingerprint of the set of (id, text) rows this configuration prepares: the raw data and what
+   * selects rows (format, columns, labels, deduplication, the {@code maxRows} sample), but not how
+   * they are split. Encodings depend on this alone, so another label budget or label draw of the
+   * same texts reuses them.
+   */
+  public String textsFingerprint() {
+    return textsPlan("prepare-texts").fingerprint();
+  }
+
+  private StagePlan textsPlan(String name) {
+    DistillConfig.DataSettings d = context.config().data;
     StagePlan plan =
-        StagePlan.of(NAME)
+        StagePlan.of(name)
             .input("raw", Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration()))
             .setting("data.format", d.format)
             .setting("data.maxRows", d.maxRows)
             .setting("split.seed", d.split.seed)
-            .setting("split.testFraction", d.split.testFraction)
-            .setting("split.validationFraction", d.split.validationFraction)
-            .setting("split.labelledPerClass", d.split.labelledPerClass)
-            .setting("split.transferFraction", d.split.transferFraction)
             .labels(d.labels);
     if (d.format.equals("parquet")) {
       plan.setting("columns.id", d.columns.id)
@@ -52,6 +70,11 @@ public final class PrepareStage extends Stage {
           .setting("columns.group", d.columns.group);
     }
     return plan;
+  }
+
+  /** The finished, up-to-date examples of this configuration. */
+  public Dataset<Row> readExamples() {
+    return output().read(context.spark(), output().requireFinished(NAME), CacheSchemas.examples());
   }
 
   @Override

@@ -81,9 +81,11 @@ public final class ScoreStage extends Stage {
           .setting("score.batchSize", c.score.batchSize)
           .setting("teacher.dropout", c.teacher.dropout);
     } else {
+      Manifest examples = requireUpToDate(new PrepareStage(context));
       Manifest features = requireUpToDate(new EncodeStage(context));
       Manifest teacher = requireUpToDate(new TrainTeacherStage(context));
-      plan.input("features", features.fingerprint())
+      plan.input("examples", examples.fingerprint())
+          .input("features", features.fingerprint())
           .input("teacher", teacher.fingerprint())
           .setting("teacher.dropout", c.teacher.dropout);
     }
@@ -99,9 +101,7 @@ public final class ScoreStage extends Stage {
     DistillConfig c = context.config();
     Dataset<Row> scores;
     if (torchscript()) {
-      PrepareStage prepare = new PrepareStage(context);
-      Dataset<Row> examples =
-          prepare.output().read(context.spark(), prepare.output().requireFinished(PrepareStage.NAME), CacheSchemas.examples());
+      Dataset<Row> examples = new PrepareStage(context).readExamples();
       TorchScriptSpec spec =
           new TorchScriptSpec(
               Paths.get(c.teacher.torchscript).toAbsolutePath().toString(),
@@ -113,9 +113,7 @@ public final class ScoreStage extends Stage {
               new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),
               Encoders.row(CacheSchemas.scores()));
     } else {
-      EncodeStage encode = new EncodeStage(context);
-      Dataset<Row> features =
-          encode.output().read(context.spark(), encode.output().requireFinished(EncodeStage.NAME), CacheSchemas.features());
+      Dataset<Row> features = new EncodeStage(context).readFeaturesWithExamples();
       LinearHead head = readHead(new TrainTeacherStage(context).output(), plan.labels());
       scores =
           features.mapPartitions(

@@ -140,9 +140,15 @@ public abstract class Stage {
     return manifest;
   }
 
-  /** Rows per split and truncated rows of freshly written Parquet data, counted from the files. */
+  /**
+   * Rows per split and truncated rows of freshly written Parquet data, counted from the files
+   * (data without a split column counts under "all").
+   */
   protected StageWrite countWritten(Path runDir, boolean hasTruncated) {
     Dataset<Row> data = context.spark().read().parquet(runDir.toString());
+    if (!java.util.Arrays.asList(data.columns()).contains(Columns.SPLIT)) {
+      data = data.withColumn(Columns.SPLIT, functions.lit("all"));
+    }
     java.util.Map<String, Long> counts = new java.util.TreeMap<>();
     long truncated = 0;
     Dataset<Row> grouped =

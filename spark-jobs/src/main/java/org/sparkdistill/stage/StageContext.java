@@ -13,9 +13,9 @@ import org.sparkdistill.io.StageOutput;
  */
 public record StageContext(SparkSession spark, DistillConfig config, boolean overwrite) {
 
-  /** The output directory of {@code stage} under the configured work directory. */
+  /** The output directory of {@code stage}: {@code outputs.<stage>}, else under the work directory. */
   public StageOutput output(String stage) {
-    return new StageOutput(
-        new Path(config.workDir, stage).toString(), spark.sparkContext().hadoopConfiguration());
+    String dir = config.outputs.getOrDefault(stage, new Path(config.workDir, stage).toString());
+    return new StageOutput(dir, spark.sparkContext().hadoopConfiguration());
   }
 }

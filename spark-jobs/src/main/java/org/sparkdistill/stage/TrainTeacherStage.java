@@ -18,7 +18,6 @@ import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.HeadTrainer;
 import org.sparkdistill.teacher.TrainedHead;
 import org.sparkdistill.udfs.model.LinearHead;
-import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.Split;
 
@@ -54,8 +53,10 @@ public final class TrainTeacherStage extends Stage {
     if (!t.kind.equals("head")) {
       throw new IllegalStateException("train-teacher trains a head; teacher.kind is " + t.kind + " (a TorchScript teacher is already trained)");
     }
+    Manifest examples = requireUpToDate(new PrepareStage(context));
     Manifest features = requireUpToDate(new EncodeStage(context));
     return StagePlan.of(NAME)
+        .input("examples", examples.fingerprint())
         .input("features", features.fingerprint())
         .setting("teacher.dropout", t.dropout)
         .setting("teacher.epochs", t.epochs)
@@ -71,9 +72,7 @@ public final class TrainTeacherStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig.TeacherSettings t = context.config().teacher;
     List<String> labels = plan.labels();
-    EncodeStage encode = new EncodeStage(context);
-    Dataset<Row> features =
-        encode.output().read(context.spark(), encode.output().requireFinished(EncodeStage.NAME), CacheSchemas.features());
+    Dataset<Row> features = new EncodeStage(context).readFeaturesWithExamples();
     LabelledFeatures train = collect(features, Split.TRAIN, labels);
     LabelledFeatures validation = collect(features, Split.VALIDATION, labels);
     TrainedHead trained =

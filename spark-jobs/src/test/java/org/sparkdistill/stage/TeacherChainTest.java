@@ -58,10 +58,10 @@ class TeacherChainTest {
     assertThat(encode.labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
     assertThat(encode.rowCount()).isEqualTo(240);
     assertThat(encode.truncatedCount()).isPositive().isLessThanOrEqualTo(240);
-    assertThat(encode.inputs()).containsKey("examples");
+    assertThat(encode.inputs()).containsOnlyKeys("texts");
 
     assertThat(scores.settings()).containsEntry("mc.passes", "8").containsEntry("mc.seed", "2024").containsEntry("teacher.dropout", "0.1");
-    assertThat(scores.inputs()).containsKeys("features", "teacher");
+    assertThat(scores.inputs()).containsKeys("examples", "features", "teacher");
     assertThat(scores.rowCount()).isEqualTo(240);
     assertThat(scores.metrics()).containsKeys("testAccuracy", "validationAccuracy", "meanCertainty");
   }
@@ -84,7 +84,10 @@ class TeacherChainTest {
 
   @Test
   void transferLabelsNeverReachTheCache() {
-    for (String stage : List.of(PrepareStage.NAME, EncodeStage.NAME, ScoreStage.NAME)) {
+    // The encoding is keyed by id alone: no label to leak.
+    assertThat(spark.read().parquet(work.resolve(EncodeStage.NAME).toString() + "/run-*").columns())
+        .doesNotContain(Columns.LABEL, Columns.SPLIT);
+    for (String stage : List.of(PrepareStage.NAME, ScoreStage.NAME)) {
       Dataset<Row> data = spark.read().parquet(work.resolve(stage).toString() + "/run-*");
       long transfer = data.filter(functions.col(Columns.SPLIT).equalTo(Split.TRANSFER.value())).count();
       assertThat(transfer).as("transfer rows in %s", stage).isPositive();
@@ -116,6 +119,22 @@ class TeacherChainTest {
     assertThatThrownBy(() -> new EncodeStage(changed).run())
         .isInstanceOf(OutputConflictException.class)
         .hasMessageContaining("tokenizer.maxLength: 32 -> 48");
+  }
+
+  @Test
+  void anotherLabelBudgetOfTheSameTextsReusesTheSharedEncoding() {
+    DistillConfig budget = TestConfigs.debianSlice(work.resolve("budget-3"), 240);
+    budget.data.split.labelledPerClass = 3;
+    budget.data.split.labelSeed = 7L;
+    budget.outputs.put(EncodeStage.NAME, work.resolve(EncodeStage.NAME).toString());
+    StageContext other = new StageContext(spark, budget, false);
+    Manifest prepared = new PrepareStage(other).run().manifest();
+    assertThat(prepared.splitCounts().get("train")).isLessThan(scores.splitCounts().get("train"));
+    assertThat(new EncodeStage(other).run().skipped()).isTrue();
+    StageResult teacher = new TrainTeacherStage(other).run();
+    assertThat(teacher.skipped()).isFalse();
+    assertThat(teacher.manifest().splitCounts().get("train")).isEqualTo(prepared.splitCounts().get("train"));
+    assertThat(new ScoreStage(other).run().manifest().rowCount()).isEqualTo(240);
   }
 
   @Test

@@ -16,7 +16,7 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 
 /**
- * Encodes a partition of {@link CacheSchemas#examples()} rows into {@link
+ * Encodes a partition of rows with {@code id} and {@code text} columns into {@link
  * CacheSchemas#features()} rows. The encoder is loaded once per executor JVM and device through
  * {@link ModelCache}; each task opens one predictor, closed when the task completes, and feeds it
  * batches of {@code batchSize} rows, sorted by length within a window of a few batches so that
@@ -58,12 +58,9 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
           EncodedBatch encoded = session.encode(text.texts(), ids);
           List<Row> out = new ArrayList<>(batch.size());
           for (int i = 0; i < batch.size(); i++) {
-            Row in = batch.get(i);
             out.add(
                 RowFactory.create(
                     ids.get(i),
-                    in.getAs(Columns.SPLIT),
-                    in.getAs(Columns.LABEL),
                     encoded.numTokens()[i],
                     encoded.truncated()[i],
                     encoded.vectors()[i]));

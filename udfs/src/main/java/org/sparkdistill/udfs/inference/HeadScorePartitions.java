@@ -10,7 +10,8 @@ import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.uncertainty.McDropoutScorer;
 
 /**
- * Scores {@link CacheSchemas#features()} rows with a trained dropout + linear head: raw logits
+ * Scores rows of {@link CacheSchemas#features()} joined with the split and label of {@link
+ * CacheSchemas#examples()} with a trained dropout + linear head: raw logits
  * with dropout off, then K passes with dropout masks drawn from (row id, pass, seed). A row's
  * numbers depend on nothing else, so a retried task, another partitioning or another cluster
  * writes the same values. Cost: K·C·d multiply-adds per row (K=16, C=20, d=384: 123k), far

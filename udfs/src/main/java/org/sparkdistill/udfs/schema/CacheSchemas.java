@@ -39,13 +39,15 @@ public final class CacheSchemas {
         });
   }
 
-  /** Output of {@code encode}: the frozen encoder's pooled sentence vector per row. */
+  /**
+   * Output of {@code encode}: the frozen encoder's pooled sentence vector per text, keyed by id
+   * only. It carries no split or label, so one encoding serves every split assignment and label
+   * budget of the same texts; readers join it with {@link #examples()} on {@code id}.
+   */
   public static StructType features() {
     return new StructType(
         new StructField[] {
           createStructField(Columns.ID, StringType, false),
-          createStructField(Columns.SPLIT, StringType, false),
-          createStructField(Columns.LABEL, StringType, true),
           createStructField(Columns.NUM_TOKENS, IntegerType, false),
           createStructField(Columns.TRUNCATED, BooleanType, false),
           createStructField(Columns.FEATURES, FLOATS, false),
