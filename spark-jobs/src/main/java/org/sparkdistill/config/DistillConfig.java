@@ -25,6 +25,10 @@ public final class DistillConfig {
   public EncoderSettings encoder = new EncoderSettings();
   public TeacherSettings teacher = new TeacherSettings();
   public ScoreSettings score = new ScoreSettings();
+  public TargetSettings targets = new TargetSettings();
+  public StudentSettings student = new StudentSettings();
+  public PredictSettings predict = new PredictSettings();
+  public CurveSettings curve = new CurveSettings();
 
   /** Spark session settings, used only where spark-submit has not set them already. */
   public static final class SparkSettings {
@@ -146,5 +150,61 @@ public final class DistillConfig {
     public long seed = 2024;
     /** Rows per batch for the TorchScript teacher. */
     public int batchSize = 32;
+  }
+
+  /** The targets stage: which method turns the teacher cache into training targets. */
+  public static final class TargetSettings {
+    /** {@code kd}: softmax(logits / temperature) (Hinton et al.). LELP and MUKA plug in here. */
+    public String method = "kd";
+    /** T of plain KD; the student's KL term uses the same T and is scaled by T². */
+    public double temperature = 2.0;
+  }
+
+  /** The student and its training. */
+  public static final class StudentSettings {
+    /**
+     * {@code kd}: labels + teacher targets on the train and transfer splits; {@code labels}: the
+     * same student on the labelled train split alone (the baseline).
+     */
+    public String mode = "kd";
+    /** Weight of the cross-entropy on true labels; (1 - alpha) weighs the T²-scaled KL term. */
+    public double alpha = 0.5;
+
+    public int buckets = 65536;
+    public int embeddingDim = 64;
+    /** 0: embedding bag straight into the output layer. */
+    public int hiddenDim = 0;
+
+    public double dropout = 0.2;
+    public int maxNgram = 2;
+    public int maxTokens = 256;
+    public long hashSeed = 17;
+    public int epochs = 40;
+    public int batchSize = 64;
+    public double learningRate = 0.01;
+    public double weightDecay = 0.0;
+    /** Epochs without a better validation accuracy before training stops. */
+    public int patience = 6;
+
+    public long seed = 5;
+    /** Resume from the latest checkpoint of the same configuration, if any. */
+    public boolean resume = true;
+  }
+
+  /** The predict stage. */
+  public static final class PredictSettings {
+    /** Parquet dataset to predict; empty: the prepared examples of this run. */
+    public String input = "";
+    /** Id and text columns of {@code input}. */
+    public String idColumn = "id";
+
+    public String textColumn = "text";
+    public int batchSize = 64;
+  }
+
+  /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
+  public static final class CurveSettings {
+    public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
+    public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
   }
 }

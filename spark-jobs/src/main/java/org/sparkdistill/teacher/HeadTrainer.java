@@ -1,5 +1,7 @@
 package org.sparkdistill.teacher;
 
+import org.sparkdistill.udfs.train.TorchRandom;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -40,10 +42,6 @@ import java.util.Random;
  * <p>Instances are immutable and thread-safe.
  */
 public final class HeadTrainer {
-
-  /** libtorch's RNG and DJL's PtGradientCollector are both process-wide. */
-  private static final Object TRAIN_LOCK = new Object();
-
   private static final String ENGINE = "PyTorch";
 
   private final double dropout;
@@ -118,8 +116,11 @@ public final class HeadTrainer {
     float[] trainFlat = flatten(trainX, d);
     float[] valFlat = flatten(valX, d);
     long[] valLabels = toLong(valY);
-    synchronized (TRAIN_LOCK) {
+    TorchRandom.LOCK.lock();
+    try {
       return run(trainFlat, trainY, valFlat, valLabels, d, numClasses);
+    } finally {
+      TorchRandom.LOCK.unlock();
     }
   }
 

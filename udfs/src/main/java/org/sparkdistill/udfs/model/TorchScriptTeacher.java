@@ -57,7 +57,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TorchScriptTeacher implements AutoCloseable {
 
   /** Serialises every forward that draws from libtorch's process-wide RNG. */
-  private static final ReentrantLock RNG_LOCK = new ReentrantLock();
+  private static final ReentrantLock RNG_LOCK = org.sparkdistill.udfs.train.TorchRandom.LOCK;
 
   /** Teacher outputs copied to the Java heap: {@code logits[B][C]}, {@code features[B][D]}. */
   public record Output(float[][] logits, float[][] features) {}

@@ -76,4 +76,33 @@ public final class CacheSchemas {
           createStructField(Columns.MUTUAL_INFO, DoubleType, false),
         });
   }
+
+  /**
+   * Output of {@code targets}, what every student trains on: the text, the target distribution
+   * over the configured labels (in manifest label order), a per-row weight, and the true label
+   * where the row has one (null on transfer rows and on rows of splits with hidden labels).
+   */
+  public static StructType targets() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.ID, StringType, false),
+          createStructField(Columns.SPLIT, StringType, false),
+          createStructField(Columns.LABEL, StringType, true),
+          createStructField(Columns.TEXT, StringType, false),
+          createStructField(Columns.TARGET, FLOATS, false),
+          createStructField(Columns.WEIGHT, DoubleType, false),
+        });
+  }
+
+  /** Output of {@code predict}: a student's class (index into the label order) and probabilities. */
+  public static StructType predictions() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.ID, StringType, false),
+          createStructField(Columns.SPLIT, StringType, true),
+          createStructField(Columns.LABEL, StringType, true),
+          createStructField(Columns.PREDICTED, IntegerType, false),
+          createStructField(Columns.PROBABILITIES, FLOATS, false),
+        });
+  }
 }

@@ -17,6 +17,9 @@ public final class Columns {
   public static final String VARIANCE = "variance";
   public static final String MUTUAL_INFO = "mutual_info";
   public static final String PREDICTED = "predicted";
+  public static final String TARGET = "target";
+  public static final String WEIGHT = "weight";
+  public static final String PROBABILITIES = "probabilities";
 
   private Columns() {}
 }
