@@ -1,0 +1,77 @@
+package org.sparkdistill.train;
+
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.student.NgramHasher;
+import org.sparkdistill.udfs.student.StudentConfig;
+
+/**
+ * Training rows as the student consumes them, hashed on the executors: {@code (id, ids
+ * array<int>, target array<float>, label int (-1: none), weight double)}.
+ */
+final class FeaturizedRows {
+  static final String IDS = "ngram_ids";
+  static final String LABEL_INDEX = "label_index";
+
+  static final StructType SCHEMA =
+      new StructType()
+          .add(Columns.ID, DataTypes.StringType, false)
+          .add(IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+          .add(Columns.TARGET, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          .add(LABEL_INDEX, DataTypes.IntegerType, false)
+          .add(Columns.WEIGHT, DataTypes.DoubleType, false);
+
+  private FeaturizedRows() {}
+
+  /** Hashes rows of {@code CacheSchemas.targets()} (or any rows with id, text, target, weight, label). */
+  static Dataset<Row> of(Dataset<Row> rows, StudentConfig config) {
+    return rows.select(Columns.ID, Columns.TEXT, Columns.TARGET, Columns.LABEL, Columns.WEIGHT)
+        .mapPartitions(new Hash(config), Encoders.row(SCHEMA));
+  }
+
+  private static final class Hash implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final StudentConfig config;
+
+    Hash(StudentConfig config) {
+      this.config = config;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      NgramHasher hasher = new NgramHasher(config);
+      List<String> labels = config.labels();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          Row row = rows.next();
+          String id = row.getString(0);
+          String label = row.isNullAt(3) ? null : row.getString(3);
+          int index = label == null ? -1 : labels.indexOf(label);
+          if (label != null && index < 0) {
+            throw new IllegalArgumentException("row id=" + id + " has label " + label + ", expected one of " + labels);
+          }
+          List<Float> target = row.getList(2);
+          float[] t = new float[target.size()];
+          for (int i = 0; i < t.length; i++) {
+            t[i] = target.get(i);
+          }
+          return RowFactory.create(id, hasher.ids(row.getString(1)), t, index, row.getDouble(4));
+        }
+      };
+    }
+  }
+}
