@@ -18,7 +18,12 @@ import picocli.CommandLine.Command;
       Subcommands.Encode.class,
       Subcommands.TrainTeacher.class,
       Subcommands.Score.class,
+      Subcommands.Targets.class,
+      Subcommands.TrainStudent.class,
+      Subcommands.Predict.class,
+      Subcommands.Evaluate.class,
       Subcommands.Pipeline.class,
+      Subcommands.Curve.class,
       BenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -3,7 +3,14 @@ package org.sparkdistill.cli;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.sparkdistill.curve.LearningCurve;
+import org.sparkdistill.evaluate.EvaluationReport;
+import org.sparkdistill.stage.Chain;
 import org.sparkdistill.stage.EncodeStage;
+import org.sparkdistill.stage.EvaluateStage;
+import org.sparkdistill.stage.PredictStage;
+import org.sparkdistill.stage.TargetsStage;
+import org.sparkdistill.stage.TrainStudentStage;
 import org.sparkdistill.stage.PrepareStage;
 import org.sparkdistill.stage.ScoreStage;
 import org.sparkdistill.stage.Stage;
@@ -48,36 +55,110 @@ final class Subcommands {
     }
   }
 
-  @Command(
-      name = "pipeline",
-      description = "Run the chain: prepare -> encode -> train-teacher -> score (teacher.kind=torchscript: prepare -> score). Finished stages are skipped.")
-  static final class Pipeline extends StageCommand {
+  @Command(name = TargetsStage.NAME, description = "Build training targets from the teacher cache (targets.method, e.g. kd).")
+  static final class Targets extends StageCommand {
     @Override
     protected List<Stage> stages(StageContext context) {
-      if (context.config().teacher.kind.equals("torchscript")) {
-        return List.of(new PrepareStage(context), new ScoreStage(context));
-      }
-      return List.of(
-          new PrepareStage(context), new EncodeStage(context), new TrainTeacherStage(context), new ScoreStage(context));
+      return List.of(new TargetsStage(context));
+    }
+  }
+
+  @Command(name = TrainStudentStage.NAME, description = "Train the student (student.mode: kd or labels) with checkpoints and early stopping.")
+  static final class TrainStudent extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of(new TrainStudentStage(context));
+    }
+  }
+
+  @Command(name = PredictStage.NAME, description = "Run the saved student over a dataset (predict.input, or the prepared examples).")
+  static final class Predict extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of(new PredictStage(context));
+    }
+  }
+
+  @Command(name = EvaluateStage.NAME, description = "Score the student beside the teacher on the test split: quality, agreement, calibration, size, speed.")
+  static final class Evaluate extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of(new EvaluateStage(context));
     }
 
     @Override
     protected void report(StageContext context, List<StageResult> results) {
-      Map<String, Object> metrics = results.get(results.size() - 1).manifest().metrics();
       System.out.println();
-      System.out.println("Teacher (" + context.config().teacher.kind + ") accuracy, dropout off:");
-      for (String split : List.of("train", "validation", "test")) {
-        Object accuracy = metrics.get(split + "Accuracy");
-        if (accuracy instanceof Number) {
-          System.out.printf(Locale.ROOT, "  %-10s %.4f%n", split, ((Number) accuracy).doubleValue());
+      System.out.println(EvaluationReport.markdown(results.get(results.size() - 1).manifest().metrics()));
+    }
+  }
+
+  @Command(
+      name = "pipeline",
+      description =
+          "Run everything: prepare -> encode -> train-teacher -> score -> targets -> train-student (KD and labels-only)"
+              + " -> predict -> evaluate, then the learning curve (curve.*). Finished stages are skipped.")
+  static final class Pipeline extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return Chain.full(context);
+    }
+
+    @Override
+    protected void report(StageContext context, List<StageResult> results) {
+      printTeacher(context, results);
+      for (StageResult r : results) {
+        if (r.stage().equals(EvaluateStage.NAME)) {
+          System.out.println();
+          System.out.println(EvaluationReport.markdown(r.manifest().metrics()));
         }
       }
-      System.out.printf(
-          Locale.ROOT,
-          "  mean MC certainty %.4f, mean mutual information %.4f (K=%d)%n",
-          ((Number) metrics.getOrDefault("meanCertainty", Double.NaN)).doubleValue(),
-          ((Number) metrics.getOrDefault("meanMutualInformation", Double.NaN)).doubleValue(),
-          context.config().score.mcPasses);
+      if (!context.config().curve.labelsPerClass.isEmpty()) {
+        printCurve(context);
+      }
     }
+  }
+
+  @Command(name = "curve", description = "Run the learning curve alone: teacher, labels-only and KD students per label budget and seed.")
+  static final class Curve extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of();
+    }
+
+    @Override
+    protected void report(StageContext context, List<StageResult> results) {
+      printCurve(context);
+    }
+  }
+
+  static void printTeacher(StageContext context, List<StageResult> results) {
+    StageResult score = results.stream().filter(r -> r.stage().equals(ScoreStage.NAME)).findFirst().orElseThrow();
+    Map<String, Object> metrics = score.manifest().metrics();
+    System.out.println();
+    System.out.println("Teacher (" + context.config().teacher.kind + ") accuracy, dropout off:");
+    for (String split : List.of("train", "validation", "test")) {
+      Object accuracy = metrics.get(split + "Accuracy");
+      if (accuracy instanceof Number) {
+        System.out.printf(Locale.ROOT, "  %-10s %.4f%n", split, ((Number) accuracy).doubleValue());
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "  mean MC certainty %.4f, mean mutual information %.4f (K=%d)%n",
+        ((Number) metrics.getOrDefault("meanCertainty", Double.NaN)).doubleValue(),
+        ((Number) metrics.getOrDefault("meanMutualInformation", Double.NaN)).doubleValue(),
+        context.config().score.mcPasses);
+  }
+
+  static void printCurve(StageContext context) {
+    List<LearningCurve.Cell> cells = new LearningCurve(context.spark(), context.config(), context.overwrite()).run();
+    System.out.println();
+    System.out.println("## Learning curve: test accuracy, mean ± std over seeds " + context.config().curve.seeds);
+    System.out.println();
+    System.out.print(LearningCurve.table(cells));
+    int budget = context.config().curve.labelsPerClass.stream().mapToInt(Integer::intValue).max().orElse(0);
+    System.out.println();
+    LearningCurve.verdict(cells, budget).forEach(line -> System.out.println("- " + line));
   }
 }

@@ -28,7 +28,20 @@ public final class DistillConfig {
   public TargetSettings targets = new TargetSettings();
   public StudentSettings student = new StudentSettings();
   public PredictSettings predict = new PredictSettings();
+  public EvaluateSettings evaluate = new EvaluateSettings();
   public CurveSettings curve = new CurveSettings();
+
+  /** A deep copy, to derive the configuration of another scenario or student mode. */
+  public DistillConfig copy() {
+    return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(this, DistillConfig.class);
+  }
+
+  /** A copy whose student stages train in {@code mode} ({@code kd} or {@code labels}). */
+  public DistillConfig withStudentMode(String mode) {
+    DistillConfig c = copy();
+    c.student.mode = mode;
+    return c;
+  }
 
   /** Spark session settings, used only where spark-submit has not set them already. */
   public static final class SparkSettings {
@@ -206,5 +219,17 @@ public final class DistillConfig {
   public static final class CurveSettings {
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+  }
+
+  /** The evaluate stage. */
+  public static final class EvaluateSettings {
+    /** Equal-width confidence bins of the expected calibration error. */
+    public int calibrationBins = 15;
+    /** Measure teacher vs student throughput (one JVM, same texts and batch size, after warm-up). */
+    public boolean speed = true;
+    /** Test texts timed by the speed comparison. */
+    public int speedRows = 256;
+    /** Timed repeats per model after one warm-up pass; the best counts. */
+    public int speedRepeats = 3;
   }
 }

@@ -1,0 +1,195 @@
+package org.sparkdistill.stage;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.evaluate.Agreement;
+import org.sparkdistill.evaluate.ClassificationMetrics;
+import org.sparkdistill.evaluate.EvaluationReport;
+import org.sparkdistill.evaluate.OnnxParameterCounter;
+import org.sparkdistill.evaluate.SpeedComparison;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.StageOutput;
+import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.udfs.model.EncoderSpec;
+import org.sparkdistill.udfs.model.LinearHead;
+import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.Split;
+import org.sparkdistill.udfs.student.StudentModel;
+import org.sparkdistill.udfs.uncertainty.Softmax;
+
+/**
+ * Scores a student on the held-out test split beside its teacher: accuracy, macro-F1, expected
+ * calibration error, agreement with the teacher, parameter counts and throughput. Writes {@code
+ * metrics.json} (machine-readable) and {@code report.md} (for a person) to {@code
+ * <workDir>/evaluation-<mode>}.
+ */
+public final class EvaluateStage extends Stage {
+  public static final String NAME = "evaluate";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public EvaluateStage(StageContext context) {
+    super(context);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public StageOutput output() {
+    return context.output("evaluation-" + context.config().student.mode);
+  }
+
+  @Override
+  protected String description() {
+    return "evaluate: student (" + context.config().student.mode + ") vs teacher on the test split";
+  }
+
+  @Override
+  public StagePlan plan() {
+    DistillConfig.EvaluateSettings e = context.config().evaluate;
+    Manifest predictions = requireUpToDate(new PredictStage(context));
+    Manifest scores = requireUpToDate(new ScoreStage(context));
+    Manifest student = requireUpToDate(new TrainStudentStage(context));
+    if (!context.config().predict.input.isBlank()) {
+      throw new IllegalStateException("evaluate needs predictions over this run's prepared examples; predict.input is set to " + context.config().predict.input);
+    }
+    return StagePlan.of(NAME)
+        .input("predictions", predictions.fingerprint())
+        .input("scores", scores.fingerprint())
+        .input("student", student.fingerprint())
+        .setting("evaluate.calibrationBins", e.calibrationBins)
+        .setting("evaluate.speed", e.speed)
+        .setting("evaluate.speedRows", e.speedRows)
+        .labels(context.config().data.labels);
+  }
+
+  @Override
+  protected StageWrite write(Path runDir, StagePlan plan) {
+    DistillConfig c = context.config();
+    List<String> labels = plan.labels();
+    PredictStage predict = new PredictStage(context);
+    ScoreStage score = new ScoreStage(context);
+    Dataset<Row> predictions =
+        predict.output().read(context.spark(), predict.output().requireFinished(PredictStage.NAME), CacheSchemas.predictions())
+            .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()));
+    Dataset<Row> teacher =
+        score.output().read(context.spark(), score.output().requireFinished(ScoreStage.NAME), CacheSchemas.scores())
+            .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"), functions.col(Columns.LOGITS).as("teacher_logits"));
+    ClassificationMetrics studentMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
+    ClassificationMetrics teacherMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
+    Agreement agreement = new Agreement();
+    Iterator<Row> rows =
+        predictions.join(teacher, Columns.ID).select(Columns.LABEL, Columns.PREDICTED, Columns.PROBABILITIES, "teacher_predicted", "teacher_logits").toLocalIterator();
+    while (rows.hasNext()) {
+      Row row = rows.next();
+      int label = row.isNullAt(0) ? -1 : labels.indexOf(row.getString(0));
+      int studentPredicted = row.getInt(1);
+      int teacherPredicted = row.getInt(3);
+      studentMetrics.add(label, studentPredicted, floats(row.getList(2)));
+      teacherMetrics.add(label, teacherPredicted, Softmax.softmax(floats(row.getList(4))));
+      agreement.add(studentPredicted, teacherPredicted);
+    }
+    if (studentMetrics.labelledCount() == 0) {
+      throw new IllegalStateException("the test split has no labelled rows with both a student prediction and a teacher score");
+    }
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("studentMode", c.student.mode);
+    metrics.put("testRows", studentMetrics.labelledCount());
+    metrics.put("student", studentMetrics.toMap());
+    metrics.put("teacher", teacherMetrics.toMap());
+    metrics.put("agreementWithTeacher", agreement.rate());
+    long studentParameters;
+    TrainStudentStage train = new TrainStudentStage(context);
+    Path studentDir = train.studentDir();
+    try (StudentModel student = StudentModel.load(localCopy(studentDir))) {
+      studentParameters = student.parameterCount();
+      metrics.put("studentParameters", studentParameters);
+      if (c.teacher.kind.equals("head")) {
+        LinearHead head = ScoreStage.readHead(new TrainTeacherStage(context).output(), labels);
+        long teacherParameters = OnnxParameterCounter.count(Paths.get(c.encoder.model)) + head.parameterCount();
+        metrics.put("teacherParameters", teacherParameters);
+        metrics.put("studentToTeacherParameters", (double) studentParameters / teacherParameters);
+        if (c.evaluate.speed) {
+          metrics.put("speed", speed(c, head, student));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the student from " + studentDir, e);
+    }
+    try (OutputStream out = output().create(runDir, "metrics.json")) {
+      JSON.writeValue(out, metrics);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics.json under " + runDir, e);
+    }
+    try (OutputStream out = output().create(runDir, "report.md")) {
+      out.write(EvaluationReport.markdown(metrics).getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write report.md under " + runDir, e);
+    }
+    StageWrite written = StageWrite.of(Map.of(Split.TEST.value(), studentMetrics.labelledCount()), 0);
+    written.metrics().putAll(metrics);
+    return written;
+  }
+
+  private Map<String, Object> speed(DistillConfig c, LinearHead head, StudentModel student) {
+    List<Row> sample =
+        new PrepareStage(context).readExamples()
+            .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()))
+            .orderBy(Columns.ID)
+            .limit(c.evaluate.speedRows)
+            .select(Columns.ID, Columns.TEXT)
+            .collectAsList();
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    for (Row r : sample) {
+      ids.add(r.getString(0));
+      texts.add(r.getString(1));
+    }
+    EncoderSpec base = EncodeStage.encoderSpec(c.encoder);
+    EncoderSpec oneThread = new EncoderSpec(base.modelFile(), base.tokenizerFile(), base.tokenizer(), base.pooling(), base.normalize(), 1, base.device());
+    SpeedComparison.Result r = SpeedComparison.run(oneThread, head, student, texts, ids, c.predict.batchSize, c.evaluate.speedRepeats);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("teacherRowsPerSecond", r.teacherRowsPerSecond());
+    out.put("studentRowsPerSecond", r.studentRowsPerSecond());
+    out.put("speedup", r.speedup());
+    out.put("protocol", r.protocol());
+    return out;
+  }
+
+  private java.nio.file.Path localCopy(Path dir) throws IOException {
+    java.nio.file.Path local = java.nio.file.Files.createTempDirectory("spark-distill-eval-student");
+    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
+    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+      if (f.isFile() && !f.getPath().getName().startsWith(".")) {
+        fs.copyToLocalFile(false, f.getPath(), new Path(local.resolve(f.getPath().getName()).toUri()), true);
+      }
+    }
+    return local;
+  }
+
+  private static float[] floats(List<Float> list) {
+    float[] out = new float[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = list.get(i);
+    }
+    return out;
+  }
+}
