@@ -27,7 +27,7 @@ public final class ConfigLoader {
 
   /**
    * Loads {@code file} (null: defaults only) and applies {@code overrides}, each {@code
-   * dotted.path=value}; list values are comma-separated.
+   * dotted.path=value}; lists as YAML ({@code curve.seeds=[1,2]}), labels also comma-separated.
    *
    * @throws IllegalArgumentException naming the file, key or value that is wrong
    */
@@ -93,6 +93,12 @@ public final class ConfigLoader {
         if (!label.isBlank()) {
           array.add(label.trim());
         }
+      }
+    } else if (value.trim().startsWith("[")) {
+      try {
+        node.set(last, YAML.readTree(value));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("override " + override + ": the value is not a YAML list: " + e.getMessage(), e);
       }
     } else {
       node.set(last, TextNode.valueOf(value));

@@ -183,7 +183,7 @@ public final class DistillConfig {
     /** Weight of the cross-entropy on true labels; (1 - alpha) weighs the T²-scaled KL term. */
     public double alpha = 0.5;
 
-    public int buckets = 65536;
+    public int buckets = 32768;
     public int embeddingDim = 64;
     /** 0: embedding bag straight into the output layer. */
     public int hiddenDim = 0;
@@ -193,11 +193,11 @@ public final class DistillConfig {
     public int maxTokens = 256;
     public long hashSeed = 17;
     public int epochs = 40;
-    public int batchSize = 64;
+    public int batchSize = 128;
     public double learningRate = 0.01;
     public double weightDecay = 0.0;
     /** Epochs without a better validation accuracy before training stops. */
-    public int patience = 6;
+    public int patience = 4;
 
     public long seed = 5;
     /** Resume from the latest checkpoint of the same configuration, if any. */
@@ -228,8 +228,8 @@ public final class DistillConfig {
     /** Measure teacher vs student throughput (one JVM, same texts and batch size, after warm-up). */
     public boolean speed = true;
     /** Test texts timed by the speed comparison. */
-    public int speedRows = 256;
+    public int speedRows = 128;
     /** Timed repeats per model after one warm-up pass; the best counts. */
-    public int speedRepeats = 3;
+    public int speedRepeats = 2;
   }
 }

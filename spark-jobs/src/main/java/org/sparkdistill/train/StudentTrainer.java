@@ -139,7 +139,15 @@ public final class StudentTrainer {
       state.inputs = plan.inputs();
     }
     StudentModel student = StudentModel.create(config, seed);
-    ResumableAdam adam = new ResumableAdam(learningRate, 0.9, 0.999, 1e-8, weightDecay);
+    try (ResumableAdam adam = new ResumableAdam(learningRate, 0.9, 0.999, 1e-8, weightDecay)) {
+      return run(student, adam, rows, val, state, resumedFrom);
+    } catch (RuntimeException e) {
+      student.close();
+      throw e;
+    }
+  }
+
+  private Result run(StudentModel student, ResumableAdam adam, Dataset<Row> rows, Dataset<Row> val, CheckpointState state, int resumedFrom) {
     if (resumedFrom > 0) {
       loadParameters(student, WEIGHTS);
       try (InputStream in = fs().open(new Path(checkpointDir, OPTIMIZER))) {
@@ -172,7 +180,6 @@ public final class StudentTrainer {
               "student epoch %d/%d: train loss %.4f, validation accuracy %.4f (best %.4f at epoch %d)",
               epoch, epochs, trainLoss, accuracy, state.bestValidationAccuracy, state.bestEpoch));
       if (epoch >= stopAfterEpoch) {
-        student.close();
         throw new Interrupted(epoch);
       }
     }
