@@ -367,6 +367,10 @@ public final class StudentTrainer {
   private void loadParameters(StudentModel student, String name) {
     try (DataInputStream in = new DataInputStream(fs().open(new Path(checkpointDir, name)))) {
       student.block().loadParameters(student.model().getNDManager(), in);
+      // Loading replaces the parameter arrays; the new ones must record gradients again.
+      for (var parameter : student.block().getParameters()) {
+        parameter.getValue().getArray().setRequiresGradient(true);
+      }
     } catch (IOException | ai.djl.MalformedModelException e) {
       throw new IllegalStateException("cannot read checkpoint " + new Path(checkpointDir, name) + ": " + e.getMessage(), e);
     }

@@ -1,0 +1,89 @@
+package org.sparkdistill.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.testing.SharedSpark;
+import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.student.StudentConfig;
+import org.sparkdistill.udfs.student.StudentModel;
+import org.sparkdistill.udfs.train.KdLoss;
+
+/** A run interrupted after a checkpoint and resumed ends exactly where an uninterrupted run ends. */
+class StudentTrainerResumeTest {
+  private static final List<String> LABELS = List.of("cats", "dogs");
+  private static final String[] CAT = {"whiskers", "purr", "meow", "litter", "kitten"};
+  private static final String[] DOG = {"bark", "leash", "puppy", "fetch", "kennel"};
+
+  @TempDir Path tmp;
+
+  private static Dataset<Row> rows(SparkSession spark, String split, int n, boolean labelled, int offset) {
+    List<Row> out = new ArrayList<>();
+    java.util.Random random = new java.util.Random(offset);
+    for (int i = 0; i < n; i++) {
+      boolean cat = i % 2 == 0;
+      String[] words = cat ? CAT : DOG;
+      String text = words[random.nextInt(5)] + " and " + words[random.nextInt(5)] + " near the house " + random.nextInt(50);
+      float[] target = cat ? new float[] {0.8f, 0.2f} : new float[] {0.3f, 0.7f};
+      out.add(RowFactory.create(split + "-" + (offset + i), split, labelled || i % 4 == 0 ? (cat ? "cats" : "dogs") : null, text, target, 1.0));
+    }
+    return spark.createDataFrame(out, CacheSchemas.targets());
+  }
+
+  private static StudentTrainer trainer(Path checkpoints) {
+    StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17);
+    return new StudentTrainer(config, new KdLoss(0.5, 2.0), 4, 16, 0.05, 0.0, 10, 3, new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false);
+  }
+
+  private static float[][] logits(StudentTrainer.Result result) {
+    try (StudentModel student = result.student()) {
+      return student.logits(List.of("purr and meow", "bark at the kennel", "a house"));
+    }
+  }
+
+  @Test
+  void resumingAfterAnInterruptionMatchesAnUninterruptedRun() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = rows(spark, "transfer", 120, false, 0);
+    Dataset<Row> validation = rows(spark, "validation", 30, true, 1000);
+    StagePlan plan = StagePlan.of("train-student").setting("test", "resume").labels(LABELS);
+
+    StudentTrainer.Result straight = trainer(tmp.resolve("straight")).train(train, validation, plan);
+    assertThat(straight.history()).hasSize(4);
+    float[][] expected = logits(straight);
+
+    assertThatThrownBy(() -> trainer(tmp.resolve("resumed")).stopAfterEpoch(2).train(train, validation, plan))
+        .isInstanceOf(StudentTrainer.Interrupted.class);
+    StudentTrainer.Result resumed = trainer(tmp.resolve("resumed")).train(train, validation, plan);
+    assertThat(resumed.resumedFromEpoch()).isEqualTo(2);
+    assertThat(resumed.history()).hasSize(4);
+    assertThat(resumed.history()).isEqualTo(straight.history());
+    assertThat(resumed.bestEpoch()).isEqualTo(straight.bestEpoch());
+    assertThat(logits(resumed)).isDeepEqualTo(expected);
+  }
+
+  @Test
+  void aCheckpointOfAnotherConfigurationIsRefusedNamingTheDifference() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = rows(spark, "transfer", 40, false, 0);
+    Dataset<Row> validation = rows(spark, "validation", 10, true, 1000);
+    StagePlan plan = StagePlan.of("train-student").setting("student.learningRate", "0.05").labels(LABELS);
+    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).stopAfterEpoch(1).train(train, validation, plan))
+        .isInstanceOf(StudentTrainer.Interrupted.class);
+    StagePlan other = StagePlan.of("train-student").setting("student.learningRate", "0.1").labels(LABELS);
+    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).train(train, validation, other))
+        .hasMessageContaining("refusing to resume")
+        .hasMessageContaining("setting student.learningRate: 0.05 -> 0.1");
+  }
+}
