@@ -188,16 +188,23 @@ public final class DistillConfig {
     /** 0: embedding bag straight into the output layer. */
     public int hiddenDim = 0;
 
-    public double dropout = 0.2;
+    public double dropout = 0.5;
     public int maxNgram = 2;
     public int maxTokens = 256;
     public long hashSeed = 17;
     public int epochs = 40;
+    /** Rows per step in {@code kd} mode (train + transfer: thousands of rows). */
     public int batchSize = 128;
+    /**
+     * Rows per step in {@code labels} mode, which trains on ~10x fewer rows: smaller batches give
+     * it the steps it needs (chosen on validation, like every student setting; see the README).
+     */
+    public int labelsOnlyBatchSize = 32;
+
     public double learningRate = 0.01;
     public double weightDecay = 0.0;
     /** Epochs without a better validation accuracy before training stops. */
-    public int patience = 4;
+    public int patience = 5;
 
     public long seed = 5;
     /** Resume from the latest checkpoint of the same configuration, if any. */

@@ -67,6 +67,10 @@ public final class TrainStudentStage extends Stage {
     return new StudentConfig(c.data.labels, s.buckets, s.embeddingDim, s.hiddenDim, s.dropout, s.maxNgram, s.maxTokens, s.hashSeed);
   }
 
+  private static int batchSize(DistillConfig.StudentSettings s) {
+    return s.mode.equals("labels") ? s.labelsOnlyBatchSize : s.batchSize;
+  }
+
   private double temperature(Manifest targets) {
     String t = targets.settings().get("kd.temperature");
     return t == null ? 1.0 : Double.parseDouble(t);
@@ -85,7 +89,7 @@ public final class TrainStudentStage extends Stage {
             .setting("student.mode", s.mode)
             .setting("student.architecture", studentConfig(context.config()).toString())
             .setting("student.epochs", s.epochs)
-            .setting("student.batchSize", s.batchSize)
+            .setting("student.batchSize", batchSize(s))
             .setting("student.learningRate", s.learningRate)
             .setting("student.weightDecay", s.weightDecay)
             .setting("student.patience", s.patience)
@@ -114,7 +118,7 @@ public final class TrainStudentStage extends Stage {
     var hadoop = context.spark().sparkContext().hadoopConfiguration();
     StudentTrainer trainer =
         new StudentTrainer(
-            studentConfig(context.config()), loss, s.epochs, s.batchSize, s.learningRate, s.weightDecay, s.patience, s.seed,
+            studentConfig(context.config()), loss, s.epochs, batchSize(s), s.learningRate, s.weightDecay, s.patience, s.seed,
             checkpoints, hadoop, s.resume, context.overwrite());
     StudentTrainer.Result result = trainer.train(train, validation, plan);
     long parameters;
