@@ -1,7 +1,16 @@
 package org.sparkdistill.stage;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -21,8 +30,8 @@ import org.sparkdistill.udfs.schema.Columns;
 /**
  * Runs a saved student over a dataset on Spark ({@code predict.input}, or this run's prepared
  * examples), one model per executor JVM, writing {@link CacheSchemas#predictions()} to {@code
- * <workDir>/predictions-<mode>}. The student directory is shipped to executors with {@code
- * addFile}, so it may live on any Hadoop filesystem.
+ * <workDir>/predictions-<mode>}. The student's files are broadcast to the executors, so the
+ * student may live on any Hadoop filesystem.
  */
 public final class PredictStage extends Stage {
   public static final String NAME = "predict";
@@ -87,15 +96,35 @@ public final class PredictStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     TrainStudentStage train = new TrainStudentStage(context);
     Manifest student = train.output().requireFinished(TrainStudentStage.NAME);
-    Path dir = train.studentDir();
-    context.spark().sparkContext().addFile(dir.toString(), true);
+    Broadcast<Map<String, byte[]>> files =
+        JavaSparkContext.fromSparkContext(context.spark().sparkContext()).broadcast(readFiles(train.studentDir()));
     input()
         .mapPartitions(
-            new StudentPredictPartitions(dir.getName(), student.runId(), context.config().predict.batchSize),
+            new StudentPredictPartitions(files, student.runId(), context.config().predict.batchSize),
             Encoders.row(CacheSchemas.predictions()))
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(runDir.toString());
+    files.destroy();
     return countWritten(runDir, false);
+  }
+
+  /** The student directory's files, read on the driver from any Hadoop filesystem. */
+  private Map<String, byte[]> readFiles(Path dir) {
+    Map<String, byte[]> files = new HashMap<>();
+    try {
+      FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
+      for (FileStatus status : fs.listStatus(dir)) {
+        String name = status.getPath().getName();
+        if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+          try (InputStream in = fs.open(status.getPath())) {
+            files.put(name, in.readAllBytes());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the student from " + dir, e);
+    }
+    return files;
   }
 }

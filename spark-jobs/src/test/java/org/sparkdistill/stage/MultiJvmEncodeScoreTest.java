@@ -25,7 +25,8 @@ import org.sparkdistill.udfs.schema.Columns;
 
 /**
  * Runs {@code encode} and {@code score} on a local-cluster of two executor JVMs and checks they
- * write the same numbers as local mode. Local mode hides serialization and native-loading bugs:
+ * write the same numbers as local mode; then trains a student and predicts with it on the
+ * executors, checking the predictions against the student loaded on the driver. Local mode hides serialization and native-loading bugs:
  * here the encoder spec, the head and the partition functions are serialized to other JVMs, which
  * load ONNX Runtime and the tokenizer natives themselves.
  *
@@ -78,6 +79,27 @@ class MultiJvmEncodeScoreTest {
       // The copied head was trained from the local features; the cluster's features must match them.
       StageResult score = new ScoreStage(context).run();
       clusterScores = scores(spark, score.manifest(), clusterWork);
+
+      // The student side: targets, driver-coordinated training over executor-hashed rows, and
+      // predict with the student shipped to the executors by addFile.
+      StudentChainTest.smallStudent(cluster);
+      new TargetsStage(context).run();
+      new TrainStudentStage(context).run();
+      Manifest predictions = new PredictStage(context).run().manifest();
+      List<Row> predicted =
+          new PredictStage(context).output().read(spark, predictions, CacheSchemas.predictions()).orderBy(Columns.ID).limit(30).collectAsList();
+      List<Row> texts = new PrepareStage(context).readExamples().orderBy(Columns.ID).limit(30).collectAsList();
+      try (org.sparkdistill.udfs.student.StudentModel student =
+          org.sparkdistill.udfs.student.StudentModel.load(Paths.get(new TrainStudentStage(context).studentDir().toUri().getPath()))) {
+        float[][] expected = student.probabilities(texts.stream().map(r -> r.<String>getAs(Columns.TEXT)).toList());
+        for (int i = 0; i < texts.size(); i++) {
+          assertThat(predicted.get(i).<String>getAs(Columns.ID)).isEqualTo(texts.get(i).<String>getAs(Columns.ID));
+          List<Float> probabilities = predicted.get(i).getList(predicted.get(i).fieldIndex(Columns.PROBABILITIES));
+          for (int c = 0; c < expected[i].length; c++) {
+            assertThat((double) probabilities.get(c)).isCloseTo(expected[i][c], org.assertj.core.data.Offset.offset(1e-6));
+          }
+        }
+      }
     } finally {
       spark.stop();
     }

@@ -1,13 +1,15 @@
 package org.sparkdistill.udfs.inference;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.SparkFiles;
+import java.util.Map;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.sparkdistill.udfs.model.ModelCache;
@@ -17,26 +19,27 @@ import org.sparkdistill.udfs.student.StudentModel;
 
 /**
  * Runs a saved student over rows with {@code id}, {@code text} and optionally {@code split} and
- * {@code label}, writing {@link CacheSchemas#predictions()}. The student directory reaches
- * executors through {@code SparkContext.addFile(dir, true)} (any Hadoop filesystem); each executor
- * JVM loads it once ({@link ModelCache}).
+ * {@code label}, writing {@link CacheSchemas#predictions()}. The student's files reach executors
+ * as a broadcast variable (a few MB: the driver reads them once from any Hadoop filesystem; Spark
+ * refuses {@code addFile} of a directory outside local mode); each executor JVM writes them to a
+ * local temporary directory and loads the student once ({@link ModelCache}).
  */
 public final class StudentPredictPartitions implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  private final String shippedName;
+  private final Broadcast<Map<String, byte[]>> files;
   private final String version;
   private final int batchSize;
 
   /**
-   * @param shippedName the directory's name as added with {@code addFile}
+   * @param files the student directory's files by name ({@code student.json}, {@code student.params})
    * @param version identifies this save of the student (e.g. its run id), part of the cache key
    */
-  public StudentPredictPartitions(String shippedName, String version, int batchSize) {
+  public StudentPredictPartitions(Broadcast<Map<String, byte[]>> files, String version, int batchSize) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("predict batchSize must be >= 1, got: " + batchSize);
     }
-    this.shippedName = shippedName;
+    this.files = files;
     this.version = version;
     this.batchSize = batchSize;
   }
@@ -46,7 +49,7 @@ public final class StudentPredictPartitions implements MapPartitionsFunction<Row
     if (!rows.hasNext()) {
       return rows;
     }
-    StudentModel student = ModelCache.get("student:" + shippedName + "@" + version, () -> StudentModel.load(localDir()));
+    StudentModel student = ModelCache.get("student:" + version, () -> StudentModel.load(localDir()));
     TaskProgress progress = new TaskProgress("predict");
     progress.finishWithTask(() -> {});
     return Batches.mapInBatches(
@@ -72,11 +75,18 @@ public final class StudentPredictPartitions implements MapPartitionsFunction<Row
   }
 
   private Path localDir() {
-    Path shipped = Paths.get(SparkFiles.get(shippedName));
-    if (!Files.isDirectory(shipped)) {
-      throw new IllegalStateException("student directory " + shippedName + " was not shipped to this executor (expected at " + shipped + ")");
+    try {
+      Path dir = Files.createTempDirectory("spark-distill-student-");
+      dir.toFile().deleteOnExit();
+      for (Map.Entry<String, byte[]> file : files.value().entrySet()) {
+        Path target = dir.resolve(file.getKey());
+        Files.write(target, file.getValue());
+        target.toFile().deleteOnExit();
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the broadcast student " + version + " to a local directory", e);
     }
-    return shipped;
   }
 
   private static String optional(Row row, String column) {
