@@ -96,9 +96,9 @@ public final class StagePlan {
     if (!stage.equals(previous.stage())) {
       out.add("stage: " + previous.stage() + " -> " + stage);
     }
-    diff(out, "input ", previous.inputs(), inputs);
-    diff(out, "model ", previous.models(), models);
-    diff(out, "setting ", previous.settings(), settings);
+    out.addAll(changes("input ", previous.inputs(), inputs));
+    out.addAll(changes("model ", previous.models(), models));
+    out.addAll(changes("setting ", previous.settings(), settings));
     List<String> oldLabels = previous.labels() == null ? List.of() : previous.labels();
     if (!oldLabels.equals(labels)) {
       out.add("labels: " + oldLabels + " -> " + labels);
@@ -106,8 +106,9 @@ public final class StagePlan {
     return out;
   }
 
-  private static void diff(
-      List<String> out, String prefix, Map<String, String> before, Map<String, String> after) {
+  /** Each key whose value differs between {@code before} and {@code after}, as "prefix key: old -> new". */
+  public static List<String> changes(String prefix, Map<String, String> before, Map<String, String> after) {
+    List<String> out = new ArrayList<>();
     Map<String, String> old = before == null ? Map.of() : before;
     SortedMap<String, String> keys = new TreeMap<>(old);
     keys.putAll(after);
@@ -118,5 +119,6 @@ public final class StagePlan {
         out.add(prefix + key + ": " + (a == null ? "(absent)" : a) + " -> " + (b == null ? "(absent)" : b));
       }
     }
+    return out;
   }
 }

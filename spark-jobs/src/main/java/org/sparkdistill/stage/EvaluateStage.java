@@ -29,6 +29,7 @@ import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.schema.Split;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.uncertainty.Softmax;
@@ -103,8 +104,8 @@ public final class EvaluateStage extends Stage {
       int label = row.isNullAt(0) ? -1 : labels.indexOf(row.getString(0));
       int studentPredicted = row.getInt(1);
       int teacherPredicted = row.getInt(3);
-      studentMetrics.add(label, studentPredicted, floats(row.getList(2)));
-      teacherMetrics.add(label, teacherPredicted, Softmax.softmax(floats(row.getList(4))));
+      studentMetrics.add(label, studentPredicted, RowArrays.floats(row.getList(2)));
+      teacherMetrics.add(label, teacherPredicted, Softmax.softmax(RowArrays.floats(row.getList(4))));
       agreement.add(studentPredicted, teacherPredicted);
     }
     if (studentMetrics.labelledCount() == 0) {
@@ -185,11 +186,4 @@ public final class EvaluateStage extends Stage {
     return local;
   }
 
-  private static float[] floats(List<Float> list) {
-    float[] out = new float[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
-  }
 }

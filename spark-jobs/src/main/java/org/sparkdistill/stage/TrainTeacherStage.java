@@ -19,6 +19,7 @@ import org.sparkdistill.teacher.HeadTrainer;
 import org.sparkdistill.teacher.TrainedHead;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.schema.Split;
 
 /**
@@ -127,12 +128,7 @@ public final class TrainTeacherStage extends Stage {
             "row id=" + row.getString(0) + " of the " + split.value() + " split has label " + label + ", expected one of " + labels);
       }
       y[i] = index;
-      List<Float> values = row.getList(2);
-      float[] v = new float[values.size()];
-      for (int j = 0; j < v.length; j++) {
-        v[j] = values.get(j);
-      }
-      x.add(v);
+      x.add(RowArrays.floats(row.getList(2)));
     }
     return new LabelledFeatures(x.toArray(new float[0][]), y);
   }

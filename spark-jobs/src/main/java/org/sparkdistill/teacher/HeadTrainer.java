@@ -1,7 +1,5 @@
 package org.sparkdistill.teacher;
 
-import org.sparkdistill.udfs.train.TorchRandom;
-
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -21,6 +19,7 @@ import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.sparkdistill.udfs.train.TorchRandom;
 
 /**
  * Trains a classification head {@code dropout -> Linear(C)} on fixed feature vectors (e.g.

@@ -10,6 +10,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.student.NgramHasher;
 import org.sparkdistill.udfs.student.StudentConfig;
 
@@ -64,12 +65,7 @@ final class FeaturizedRows {
           if (label != null && index < 0) {
             throw new IllegalArgumentException("row id=" + id + " has label " + label + ", expected one of " + labels);
           }
-          List<Float> target = row.getList(2);
-          float[] t = new float[target.size()];
-          for (int i = 0; i < t.length; i++) {
-            t[i] = target.get(i);
-          }
-          return RowFactory.create(id, hasher.ids(row.getString(1)), t, index, row.getDouble(4));
+          return RowFactory.create(id, hasher.ids(row.getString(1)), RowArrays.floats(row.getList(2)), index, row.getDouble(4));
         }
       };
     }

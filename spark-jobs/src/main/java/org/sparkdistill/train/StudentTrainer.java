@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.student.StudentBatch;
 import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
@@ -209,19 +210,14 @@ public final class StudentTrainer {
 
   private double step(StudentModel student, ResumableAdam adam, ParameterStore parameters, List<Row> batch) {
     int n = batch.size();
-    int classes = config.labels().size();
     List<int[]> ids = new ArrayList<>(n);
     float[][] targets = new float[n][];
     long[] labels = new long[n];
     float[] weights = new float[n];
     for (int i = 0; i < n; i++) {
       Row row = batch.get(i);
-      ids.add(toInts(row.getList(1)));
-      List<Float> t = row.getList(2);
-      targets[i] = new float[classes];
-      for (int c = 0; c < classes; c++) {
-        targets[i][c] = t.get(c);
-      }
+      ids.add(RowArrays.ints(row.getList(1)));
+      targets[i] = RowArrays.floats(row.getList(2));
       labels[i] = row.getInt(3);
       weights[i] = (float) row.getDouble(4);
     }
@@ -251,7 +247,7 @@ public final class StudentTrainer {
     List<Integer> labels = new ArrayList<>();
     while (it.hasNext()) {
       Row row = it.next();
-      ids.add(toInts(row.getList(1)));
+      ids.add(RowArrays.ints(row.getList(1)));
       labels.add(row.getInt(3));
       if (ids.size() == 256 || !it.hasNext()) {
         float[][] logits = logitsOfIds(student, ids);
@@ -289,14 +285,6 @@ public final class StudentTrainer {
     }
   }
 
-  private static int[] toInts(List<Integer> list) {
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
-  }
-
   private CheckpointState readState(StagePlan plan) {
     Path file = new Path(checkpointDir, STATE);
     try {
@@ -313,9 +301,8 @@ public final class StudentTrainer {
         return null;
       }
       if (!plan.fingerprint().equals(state.fingerprint)) {
-        List<String> differences = new ArrayList<>();
-        diff(differences, "setting ", state.settings, plan.settings());
-        diff(differences, "input ", state.inputs, plan.inputs());
+        List<String> differences = new ArrayList<>(StagePlan.changes("setting ", state.settings, plan.settings()));
+        differences.addAll(StagePlan.changes("input ", state.inputs, plan.inputs()));
         throw new IllegalStateException(
             "refusing to resume from the student checkpoint at "
                 + checkpointDir
@@ -326,18 +313,6 @@ public final class StudentTrainer {
       return state;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint state " + file, e);
-    }
-  }
-
-  private static void diff(List<String> out, String prefix, java.util.Map<String, String> before, java.util.Map<String, String> after) {
-    java.util.SortedSet<String> keys = new java.util.TreeSet<>(before == null ? java.util.Set.of() : before.keySet());
-    keys.addAll(after.keySet());
-    for (String k : keys) {
-      String a = before == null ? null : before.get(k);
-      String b = after.get(k);
-      if (!java.util.Objects.equals(a, b)) {
-        out.add(prefix + k + ": " + (a == null ? "(absent)" : a) + " -> " + (b == null ? "(absent)" : b));
-      }
     }
   }
 

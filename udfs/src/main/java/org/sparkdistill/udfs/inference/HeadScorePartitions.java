@@ -7,6 +7,7 @@ import org.apache.spark.sql.Row;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.uncertainty.McDropoutScorer;
 
 /**
@@ -43,10 +44,7 @@ public final class HeadScorePartitions implements MapPartitionsFunction<Row, Row
               throw new IllegalArgumentException(
                   "features of row id=" + id + " have " + list.size() + " values, the head expects " + dim);
             }
-            float[] features = new float[dim];
-            for (int i = 0; i < dim; i++) {
-              features[i] = list.get(i);
-            }
+            float[] features = RowArrays.floats(list);
             McDropoutScorer.Result result = scorer.score(id, features);
             out.add(
                 ScoreRows.of(
