@@ -16,8 +16,11 @@ public record StageResult(String stage, String path, boolean skipped, double sec
   public String summary() {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%-14s %s", stage, skipped ? "skipped (up to date)" : String.format(Locale.ROOT, "done in %.1f s", seconds)));
-    out.append(String.format(Locale.ROOT, "  rows=%d", manifest.rowCount()));
-    if (!skipped && seconds > 0 && manifest.rowCount() > 0) {
+    boolean tabular = manifest.files().stream().anyMatch(f -> f.endsWith(".parquet"));
+    if (tabular) {
+      out.append(String.format(Locale.ROOT, "  rows=%d", manifest.rowCount()));
+    }
+    if (tabular && !skipped && seconds > 0 && manifest.rowCount() > 0) {
       out.append(String.format(Locale.ROOT, " (%.1f rows/s)", manifest.rowCount() / seconds));
     }
     if (manifest.splitCounts() != null && !manifest.splitCounts().isEmpty()) {
@@ -29,7 +32,7 @@ public record StageResult(String stage, String path, boolean skipped, double sec
     if (manifest.metrics() != null) {
       for (Map.Entry<String, Object> e : manifest.metrics().entrySet()) {
         Object v = e.getValue();
-        if (v instanceof Number || v instanceof String) {
+        if ((v instanceof Number || v instanceof String) && !e.getKey().equals("seconds")) {
           out.append("  ").append(e.getKey()).append('=').append(format(v));
         }
       }
