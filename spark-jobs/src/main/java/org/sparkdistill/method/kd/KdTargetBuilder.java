@@ -1,11 +1,10 @@
 package org.sparkdistill.method.kd;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -14,6 +13,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.method.TargetBuilder;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.uncertainty.Softmax;
 
 /**
@@ -56,11 +56,11 @@ public final class KdTargetBuilder implements TargetBuilder {
   public Dataset<Row> build(Dataset<Row> scores, List<String> labels, String source) {
     return scores
         .select(Columns.ID, Columns.LOGITS)
-        .mapPartitions(new Tempered(temperature, labels.size(), source), Encoders.row(SCHEMA));
+        .map(new Tempered(temperature, labels.size(), source), Encoders.row(SCHEMA));
   }
 
   /** softmax(logits / T) per row, refusing non-finite logits and wrong widths. */
-  private static final class Tempered implements MapPartitionsFunction<Row, Row> {
+  private static final class Tempered implements MapFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final double temperature;
     private final int classes;
@@ -73,34 +73,21 @@ public final class KdTargetBuilder implements TargetBuilder {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
-      return new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
+    public Row call(Row row) {
+      String id = row.getString(0);
+      List<Float> list = row.getList(1);
+      if (list.size() != classes) {
+        throw new IllegalArgumentException(
+            String.format(Locale.ROOT, "teacher cache %s, row id=%s: logits has %d values, the label set has %d", source, id, list.size(), classes));
+      }
+      float[] logits = RowArrays.floats(list);
+      for (int i = 0; i < classes; i++) {
+        if (!Float.isFinite(logits[i])) {
+          throw new IllegalArgumentException(
+              String.format(Locale.ROOT, "teacher cache %s, row id=%s, column logits[%d]: expected a finite number, got %s", source, id, i, logits[i]));
         }
-
-        @Override
-        public Row next() {
-          Row row = rows.next();
-          String id = row.getString(0);
-          List<Float> list = row.getList(1);
-          if (list.size() != classes) {
-            throw new IllegalArgumentException(
-                String.format(Locale.ROOT, "teacher cache %s, row id=%s: logits has %d values, the label set has %d", source, id, list.size(), classes));
-          }
-          float[] logits = new float[classes];
-          for (int i = 0; i < classes; i++) {
-            float v = list.get(i);
-            if (!Float.isFinite(v)) {
-              throw new IllegalArgumentException(
-                  String.format(Locale.ROOT, "teacher cache %s, row id=%s, column logits[%d]: expected a finite number, got %s", source, id, i, v));
-            }
-            logits[i] = v;
-          }
-          return RowFactory.create(id, Softmax.softmax(logits, temperature), 1.0);
-        }
-      };
+      }
+      return RowFactory.create(id, Softmax.softmax(logits, temperature), 1.0);
     }
   }
 }
