@@ -74,7 +74,7 @@ public final class EncodeStage extends Stage {
 
   /** The features of this configuration's texts, joined with their split and label. */
   public Dataset<Row> readFeaturesWithExamples() {
-    Dataset<Row> features = output().read(context.spark(), output().requireFinished(NAME), CacheSchemas.features());
+    Dataset<Row> features = readOutput(CacheSchemas.features());
     Dataset<Row> examples = new PrepareStage(context).readExamples().select(Columns.ID, Columns.SPLIT, Columns.LABEL);
     return examples.join(features, Columns.ID);
   }

@@ -31,6 +31,7 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.schema.Split;
+import org.sparkdistill.udfs.student.StudentFiles;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.uncertainty.Softmax;
 
@@ -89,10 +90,10 @@ public final class EvaluateStage extends Stage {
     PredictStage predict = new PredictStage(context);
     ScoreStage score = new ScoreStage(context);
     Dataset<Row> predictions =
-        predict.output().read(context.spark(), predict.output().requireFinished(PredictStage.NAME), CacheSchemas.predictions())
+        predict.readOutput(CacheSchemas.predictions())
             .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()));
     Dataset<Row> teacher =
-        score.output().read(context.spark(), score.output().requireFinished(ScoreStage.NAME), CacheSchemas.scores())
+        score.readOutput(CacheSchemas.scores())
             .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"), functions.col(Columns.LOGITS).as("teacher_logits"));
     ClassificationMetrics studentMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
     ClassificationMetrics teacherMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
@@ -119,8 +120,7 @@ public final class EvaluateStage extends Stage {
     metrics.put("agreementWithTeacher", agreement.rate());
     long studentParameters;
     TrainStudentStage train = new TrainStudentStage(context);
-    Path studentDir = train.studentDir();
-    try (StudentModel student = StudentModel.load(localCopy(studentDir))) {
+    try (StudentModel student = StudentFiles.load(train.studentFiles(), "the student at " + train.studentDir())) {
       studentParameters = student.parameterCount();
       metrics.put("studentParameters", studentParameters);
       if (c.teacher.kind.equals("head")) {
@@ -132,8 +132,6 @@ public final class EvaluateStage extends Stage {
           metrics.put("speed", speed(c, head, student));
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the student from " + studentDir, e);
     }
     try (OutputStream out = output().create(runDir, "metrics.json")) {
       JSON.writeValue(out, metrics);
@@ -174,16 +172,4 @@ public final class EvaluateStage extends Stage {
     out.put("protocol", r.protocol());
     return out;
   }
-
-  private java.nio.file.Path localCopy(Path dir) throws IOException {
-    java.nio.file.Path local = java.nio.file.Files.createTempDirectory("spark-distill-eval-student");
-    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
-    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
-      if (f.isFile() && !f.getPath().getName().startsWith(".")) {
-        fs.copyToLocalFile(false, f.getPath(), new Path(local.resolve(f.getPath().getName()).toUri()), true);
-      }
-    }
-    return local;
-  }
-
 }

@@ -1,13 +1,7 @@
 package org.sparkdistill.stage;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -97,7 +91,7 @@ public final class PredictStage extends Stage {
     TrainStudentStage train = new TrainStudentStage(context);
     Manifest student = train.output().requireFinished(TrainStudentStage.NAME);
     Broadcast<Map<String, byte[]>> files =
-        JavaSparkContext.fromSparkContext(context.spark().sparkContext()).broadcast(readFiles(train.studentDir()));
+        JavaSparkContext.fromSparkContext(context.spark().sparkContext()).broadcast(train.studentFiles());
     input()
         .mapPartitions(
             new StudentPredictPartitions(files, student.runId(), context.config().predict.batchSize),
@@ -107,24 +101,5 @@ public final class PredictStage extends Stage {
         .parquet(runDir.toString());
     files.destroy();
     return countWritten(runDir, false);
-  }
-
-  /** The student directory's files, read on the driver from any Hadoop filesystem. */
-  private Map<String, byte[]> readFiles(Path dir) {
-    Map<String, byte[]> files = new HashMap<>();
-    try {
-      FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
-      for (FileStatus status : fs.listStatus(dir)) {
-        String name = status.getPath().getName();
-        if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
-          try (InputStream in = fs.open(status.getPath())) {
-            files.put(name, in.readAllBytes());
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the student from " + dir, e);
-    }
-    return files;
   }
 }

@@ -74,7 +74,7 @@ public final class PrepareStage extends Stage {
 
   /** The finished, up-to-date examples of this configuration. */
   public Dataset<Row> readExamples() {
-    return output().read(context.spark(), output().requireFinished(NAME), CacheSchemas.examples());
+    return readOutput(CacheSchemas.examples());
   }
 
   @Override

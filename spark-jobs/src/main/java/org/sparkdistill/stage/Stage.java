@@ -12,6 +12,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdistill.io.Manifest;
@@ -116,6 +117,11 @@ public abstract class Stage {
     StageResult result = new StageResult(name(), output.dir().toString(), false, seconds, manifest);
     LOG.info("{}: published {} ({} rows, {} files) in {} s", name(), output.manifestPath(), rows, files.size(), Math.round(seconds));
     return result;
+  }
+
+  /** The finished output's data, read through its manifest, with {@code schema} checked. */
+  public Dataset<Row> readOutput(StructType schema) {
+    return output().read(context.spark(), output().requireFinished(name()), schema);
   }
 
   /**

@@ -55,7 +55,7 @@ public final class TargetsStage extends Stage {
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     ScoreStage score = new ScoreStage(context);
-    Dataset<Row> cache = score.output().read(context.spark(), score.output().requireFinished(ScoreStage.NAME), CacheSchemas.scores());
+    Dataset<Row> cache = score.readOutput(CacheSchemas.scores());
     Dataset<Row> targets = builder().build(cache, plan.labels(), score.output().dir().toString());
     Dataset<Row> rows =
         new PrepareStage(context).readExamples().join(targets, Columns.ID).select(SchemaCheck.columns(CacheSchemas.targets()));

@@ -148,6 +148,26 @@ public final class TrainStudentStage extends Stage {
         .metric("history", history);
   }
 
+  /** The published student's files, read on the driver from any Hadoop filesystem. */
+  public java.util.Map<String, byte[]> studentFiles() {
+    Path dir = studentDir();
+    java.util.Map<String, byte[]> files = new java.util.HashMap<>();
+    try {
+      FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
+      for (org.apache.hadoop.fs.FileStatus status : fs.listStatus(dir)) {
+        String name = status.getPath().getName();
+        if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+          try (java.io.InputStream in = fs.open(status.getPath())) {
+            files.put(name, in.readAllBytes());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the student from " + dir, e);
+    }
+    return files;
+  }
+
   /** The published student's directory (its run directory). */
   public Path studentDir() {
     Manifest manifest = output().requireFinished(NAME);

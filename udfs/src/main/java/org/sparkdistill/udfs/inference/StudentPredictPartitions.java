@@ -1,9 +1,5 @@
 package org.sparkdistill.udfs.inference;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -15,6 +11,7 @@ import org.apache.spark.sql.RowFactory;
 import org.sparkdistill.udfs.model.ModelCache;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.student.StudentFiles;
 import org.sparkdistill.udfs.student.StudentModel;
 
 /**
@@ -49,7 +46,8 @@ public final class StudentPredictPartitions implements MapPartitionsFunction<Row
     if (!rows.hasNext()) {
       return rows;
     }
-    StudentModel student = ModelCache.get("student:" + version, () -> StudentModel.load(localDir()));
+    StudentModel student =
+        ModelCache.get("student:" + version, () -> StudentFiles.load(files.value(), "the broadcast student " + version));
     TaskProgress progress = new TaskProgress("predict");
     progress.finishWithTask(() -> {});
     return Batches.mapInBatches(
@@ -72,21 +70,6 @@ public final class StudentPredictPartitions implements MapPartitionsFunction<Row
           progress.add(batch.size());
           return out;
         });
-  }
-
-  private Path localDir() {
-    try {
-      Path dir = Files.createTempDirectory("spark-distill-student-");
-      dir.toFile().deleteOnExit();
-      for (Map.Entry<String, byte[]> file : files.value().entrySet()) {
-        Path target = dir.resolve(file.getKey());
-        Files.write(target, file.getValue());
-        target.toFile().deleteOnExit();
-      }
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the broadcast student " + version + " to a local directory", e);
-    }
   }
 
   private static String optional(Row row, String column) {
