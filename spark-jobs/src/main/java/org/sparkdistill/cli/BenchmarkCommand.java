@@ -15,6 +15,7 @@ import org.sparkdistill.stage.EncodeStage;
 import org.sparkdistill.stage.PrepareStage;
 import org.sparkdistill.stage.ScoreStage;
 import org.sparkdistill.stage.StageContext;
+import org.sparkdistill.stage.StageInput;
 import org.sparkdistill.stage.TrainTeacherStage;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -48,7 +49,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     String headSource;
     TrainTeacherStage teacher = new TrainTeacherStage(context);
     if (teacher.output().manifest().isPresent()) {
-      head = ScoreStage.readHead(teacher.output(), config.data.labels);
+      head = ScoreStage.readHead(new StageInput(TrainTeacherStage.NAME, teacher.output(), teacher.output().manifest().get(), spark), config.data.labels);
       headSource = "trained head from " + teacher.output().dir();
     } else {
       head = EncodeBenchmark.randomHead(config.data.labels, 384, config.teacher.dropout);

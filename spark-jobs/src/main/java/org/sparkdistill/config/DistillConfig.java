@@ -183,6 +183,12 @@ public final class DistillConfig {
     /** Weight of the cross-entropy on true labels; (1 - alpha) weighs the T²-scaled KL term. */
     public double alpha = 0.5;
 
+    /**
+     * The student architecture, a registered kind ({@code ngram-bag}: hashed word n-grams into an
+     * embedding bag; its settings are the fields below).
+     */
+    public String architecture = "ngram-bag";
+
     public int buckets = 32768;
     public int embeddingDim = 64;
     /** 0: embedding bag straight into the output layer. */

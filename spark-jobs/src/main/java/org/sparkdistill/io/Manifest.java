@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * The record a stage publishes last, next to its data, as {@code _manifest.json}. An output
+ * The record a stage publishes last, next to its data, as a write-once record {@code _manifest.<n>.json}. An output
  * without a manifest is unfinished; readers read only the files a manifest lists, so a reader
  * never sees half-written data and an object store needs no atomic rename.
  *
@@ -49,6 +49,12 @@ public record Manifest(
     List<String> files,
     Map<String, Object> metrics) {
 
-  /** File name of the manifest inside an output directory. */
-  public static final String FILE_NAME = "_manifest.json";
+  /**
+   * Name prefix of the manifest records inside an output directory: {@code _manifest.00000001.json},
+   * ...; the highest number is the current manifest ({@link VersionedFiles}).
+   */
+  public static final String RECORD_PREFIX = "_manifest";
+
+  /** How documentation and messages name the manifest. */
+  public static final String FILE_NAME = "_manifest.<n>.json";
 }

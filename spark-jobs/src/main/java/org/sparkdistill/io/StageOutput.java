@@ -11,10 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -30,14 +28,16 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
  *
  * <pre>
  *   output/
- *     _manifest.json        published last; lists the files below
+ *     _manifest.00000002.json   the current manifest: published last, lists the files below
+ *     _manifest.00000001.json   the previous one (kept until the next publication)
  *     run-&lt;runId&gt;/part-*.parquet
  * </pre>
  *
- * Each run writes into a fresh {@code run-<runId>} directory and then publishes the manifest (a
- * temporary file renamed over the old one where the filesystem can, a single write where it
- * cannot). Until then readers see the previous manifest or none. Run directories that no manifest
- * names are leftovers of failed runs and are removed by the next run.
+ * Each run writes into a fresh {@code run-<runId>} directory and then publishes the next
+ * write-once manifest record ({@link VersionedFiles}); no file is ever overwritten, so on local
+ * disk, HDFS and S3A there is no moment without a complete manifest. Until then readers see the
+ * previous manifest or none. Run directories that no retained manifest names are leftovers of
+ * failed runs and are removed by the next run.
  */
 public final class StageOutput {
   static final ObjectMapper JSON =
@@ -47,35 +47,35 @@ public final class StageOutput {
 
   private static final String RUN_PREFIX = "run-";
 
+  /** Manifest records kept: the current one and the one before, for readers racing a publication. */
+  static final int RETAINED_MANIFESTS = 2;
+
   private final Path dir;
   private final Configuration conf;
+  private final VersionedFiles<Manifest> manifests;
 
   public StageOutput(String dir, Configuration conf) {
     this.dir = new Path(dir);
     this.conf = conf;
+    this.manifests = new VersionedFiles<>(this.dir, Manifest.RECORD_PREFIX, Manifest.class, conf);
   }
 
   public Path dir() {
     return dir;
   }
 
+  /** The path of the current manifest (the highest-numbered record), or of the first one to come. */
   public Path manifestPath() {
-    return new Path(dir, Manifest.FILE_NAME);
+    List<Long> numbers = manifests.numbers();
+    return manifests.path(numbers.isEmpty() ? 1 : numbers.get(numbers.size() - 1));
   }
 
   /** The published manifest, if the stage has finished here. */
   public Optional<Manifest> manifest() {
-    Path path = manifestPath();
     try {
-      FileSystem fs = fs();
-      if (!fs.exists(path)) {
-        return Optional.empty();
-      }
-      try (InputStream in = fs.open(path)) {
-        return Optional.of(JSON.readValue(in, Manifest.class));
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("manifest " + path + " is unreadable or not a spark-distill manifest: " + e.getMessage(), e);
+      return manifests.latest().map(VersionedFiles.Version::value);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("manifest of " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -178,35 +178,27 @@ public final class StageOutput {
   }
 
   /**
-   * Publishes {@code manifest}: the one step that makes the output visible. Afterwards removes run
-   * directories the manifest does not name (the previous run's, or failed runs').
+   * Publishes {@code manifest} as the next write-once manifest record ({@link VersionedFiles}): the
+   * one step that makes the output visible. Afterwards removes older records and the run
+   * directories no retained record names; the previous manifest and its run stay until the next
+   * publication, so a reader that opened it while this run finished still reads complete data.
    */
   public void publish(Manifest manifest) {
-    Path target = manifestPath();
-    Path temp = new Path(dir, "._manifest-" + manifest.runId() + ".json.tmp");
-    try {
-      FileSystem fs = fs();
-      try (OutputStream out = fs.create(temp, true)) {
-        JSON.writeValue(out, manifest);
-      }
-      try {
-        FileContext.getFileContext(dir.toUri(), conf).rename(temp, target, Options.Rename.OVERWRITE);
-      } catch (UnsupportedOperationException | IOException renameFailed) {
-        // Object stores: a single PUT is atomic, a rename is not.
-        try (OutputStream out = fs.create(target, true)) {
-          JSON.writeValue(out, manifest);
-        }
-        fs.delete(temp, false);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot publish manifest " + target, e);
-    }
-    removeUnlistedRuns(manifest);
+    manifests.publish(manifest);
+    manifests.retainLatest(RETAINED_MANIFESTS);
+    removeUnlistedRuns();
   }
 
-  /** Deletes run directories that the current manifest (if any) does not reference. */
-  public void removeUnlistedRuns(Manifest current) {
-    String keep = current == null ? null : RUN_PREFIX + current.runId();
+  /** Deletes run directories that no retained manifest record references (leftovers of failed runs). */
+  public void removeUnlistedRuns() {
+    java.util.Set<String> keep = new java.util.HashSet<>();
+    for (long number : manifests.numbers()) {
+      try {
+        keep.add(RUN_PREFIX + manifests.read(number).runId());
+      } catch (java.io.FileNotFoundException vanished) {
+        // removed by a concurrent cleanup: nothing to keep for it
+      }
+    }
     try {
       FileSystem fs = fs();
       if (!fs.exists(dir)) {
@@ -214,11 +206,8 @@ public final class StageOutput {
       }
       for (FileStatus status : fs.listStatus(dir)) {
         String name = status.getPath().getName();
-        if (status.isDirectory() && name.startsWith(RUN_PREFIX) && !name.equals(keep)) {
+        if (status.isDirectory() && name.startsWith(RUN_PREFIX) && !keep.contains(name)) {
           fs.delete(status.getPath(), true);
-        }
-        if (name.startsWith("._manifest-") && (current == null || !name.contains(current.runId()))) {
-          fs.delete(status.getPath(), false);
         }
       }
     } catch (IOException e) {

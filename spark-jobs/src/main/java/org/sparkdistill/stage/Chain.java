@@ -10,22 +10,24 @@ public final class Chain {
 
   /** prepare → encode → train-teacher → score (a TorchScript teacher: prepare → score). */
   public static List<Stage> teacher(StageContext context) {
+    StageGraph g = context.graph();
     if (context.config().teacher.kind.equals("torchscript")) {
-      return List.of(new PrepareStage(context), new ScoreStage(context));
+      return List.of(g.stage(PrepareStage.NAME), g.stage(ScoreStage.NAME));
     }
-    return List.of(new PrepareStage(context), new EncodeStage(context), new TrainTeacherStage(context), new ScoreStage(context));
+    return List.of(g.stage(PrepareStage.NAME), g.stage(EncodeStage.NAME), g.stage(TrainTeacherStage.NAME), g.stage(ScoreStage.NAME));
   }
 
   /** targets → train-student → predict → evaluate for the student mode of {@code context}. */
   public static List<Stage> student(StageContext context) {
-    return List.of(new TargetsStage(context), new TrainStudentStage(context), new PredictStage(context), new EvaluateStage(context));
+    StageGraph g = context.graph();
+    return List.of(g.stage(TargetsStage.NAME), g.stage(TrainStudentStage.NAME), g.stage(PredictStage.NAME), g.stage(EvaluateStage.NAME));
   }
 
   /** The teacher chain, then a KD student and the labels-only baseline student on the same data. */
   public static List<Stage> full(StageContext context) {
     List<Stage> stages = new ArrayList<>(teacher(context));
-    StageContext kd = new StageContext(context.spark(), context.config().withStudentMode("kd"), context.overwrite());
-    StageContext labels = new StageContext(context.spark(), context.config().withStudentMode("labels"), context.overwrite());
+    StageContext kd = context.withStudentMode("kd");
+    StageContext labels = context.withStudentMode("labels");
     stages.addAll(student(kd));
     // The baseline reads the same targets (for the labelled rows' texts and labels).
     stages.addAll(student(labels).subList(1, 4));

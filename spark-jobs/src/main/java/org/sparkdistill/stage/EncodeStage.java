@@ -58,11 +58,10 @@ public final class EncodeStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.EncoderSettings e = context.config().encoder;
-    PrepareStage prepare = new PrepareStage(context);
-    requireUpToDate(prepare);
+    input(PrepareStage.NAME);
     var conf = context.spark().sparkContext().hadoopConfiguration();
     return StagePlan.of(NAME)
-        .input("texts", prepare.textsFingerprint())
+        .input("texts", ((PrepareStage) context.graph().stage(PrepareStage.NAME)).textsFingerprint())
         .model("encoder", Fingerprints.sha256File("encoder model", e.model, conf))
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", e.tokenizer, conf))
         .setting("tokenizer.maxLength", e.maxLength)
@@ -72,10 +71,10 @@ public final class EncodeStage extends Stage {
         .labels(context.config().data.labels);
   }
 
-  /** The features of this configuration's texts, joined with their split and label. */
-  public Dataset<Row> readFeaturesWithExamples() {
-    Dataset<Row> features = readOutput(CacheSchemas.features());
-    Dataset<Row> examples = new PrepareStage(context).readExamples().select(Columns.ID, Columns.SPLIT, Columns.LABEL);
+  /** The features of {@code encode}'s texts, joined with their split and label from {@code prepare}. */
+  static Dataset<Row> featuresWithExamples(StageInput prepare, StageInput encode) {
+    Dataset<Row> features = encode.read(CacheSchemas.features());
+    Dataset<Row> examples = prepare.read(CacheSchemas.examples()).select(Columns.ID, Columns.SPLIT, Columns.LABEL);
     return examples.join(features, Columns.ID);
   }
 
@@ -85,7 +84,7 @@ public final class EncodeStage extends Stage {
     EncoderSpec spec = encoderSpec(e);
     // Fail on the driver, before any task starts, when the tokenizer file is not usable.
     TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer()).close();
-    Dataset<Row> examples = new PrepareStage(context).readExamples().select(Columns.ID, Columns.TEXT);
+    Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples()).select(Columns.ID, Columns.TEXT);
     if (e.partitions > 0) {
       examples = examples.repartition(e.partitions);
     }

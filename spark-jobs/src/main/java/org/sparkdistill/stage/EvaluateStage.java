@@ -22,7 +22,6 @@ import org.sparkdistill.evaluate.ClassificationMetrics;
 import org.sparkdistill.evaluate.EvaluationReport;
 import org.sparkdistill.evaluate.OnnxParameterCounter;
 import org.sparkdistill.evaluate.SpeedComparison;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.model.EncoderSpec;
@@ -67,9 +66,9 @@ public final class EvaluateStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.EvaluateSettings e = context.config().evaluate;
-    Manifest predictions = requireUpToDate(new PredictStage(context));
-    Manifest scores = requireUpToDate(new ScoreStage(context));
-    Manifest student = requireUpToDate(new TrainStudentStage(context));
+    StageInput predictions = input(PredictStage.NAME);
+    StageInput scores = input(ScoreStage.NAME);
+    StageInput student = input(TrainStudentStage.NAME);
     if (!context.config().predict.input.isBlank()) {
       throw new IllegalStateException("evaluate needs predictions over this run's prepared examples; predict.input is set to " + context.config().predict.input);
     }
@@ -87,13 +86,11 @@ public final class EvaluateStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
     List<String> labels = plan.labels();
-    PredictStage predict = new PredictStage(context);
-    ScoreStage score = new ScoreStage(context);
     Dataset<Row> predictions =
-        predict.readOutput(CacheSchemas.predictions())
+        input(PredictStage.NAME).read(CacheSchemas.predictions())
             .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()));
     Dataset<Row> teacher =
-        score.readOutput(CacheSchemas.scores())
+        input(ScoreStage.NAME).read(CacheSchemas.scores())
             .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"), functions.col(Columns.LOGITS).as("teacher_logits"));
     ClassificationMetrics studentMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
     ClassificationMetrics teacherMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
@@ -119,12 +116,12 @@ public final class EvaluateStage extends Stage {
     metrics.put("teacher", teacherMetrics.toMap());
     metrics.put("agreementWithTeacher", agreement.rate());
     long studentParameters;
-    TrainStudentStage train = new TrainStudentStage(context);
-    try (StudentModel student = StudentFiles.load(train.studentFiles(), "the student at " + train.studentDir())) {
+    StageInput trained = input(TrainStudentStage.NAME);
+    try (StudentModel student = StudentFiles.load(trained.files(), "the student at " + trained.runDir())) {
       studentParameters = student.parameterCount();
       metrics.put("studentParameters", studentParameters);
       if (c.teacher.kind.equals("head")) {
-        LinearHead head = ScoreStage.readHead(new TrainTeacherStage(context).output(), labels);
+        LinearHead head = ScoreStage.readHead(input(TrainTeacherStage.NAME), labels);
         long teacherParameters = OnnxParameterCounter.count(Paths.get(c.encoder.model)) + head.parameterCount();
         metrics.put("teacherParameters", teacherParameters);
         metrics.put("studentToTeacherParameters", (double) studentParameters / teacherParameters);
@@ -150,7 +147,7 @@ public final class EvaluateStage extends Stage {
 
   private Map<String, Object> speed(DistillConfig c, LinearHead head, StudentModel student) {
     List<Row> sample =
-        new PrepareStage(context).readExamples()
+        input(PrepareStage.NAME).read(CacheSchemas.examples())
             .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()))
             .orderBy(Columns.ID)
             .limit(c.evaluate.speedRows)

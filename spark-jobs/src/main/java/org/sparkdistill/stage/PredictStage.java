@@ -13,7 +13,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Fingerprints;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.SchemaCheck;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
@@ -57,10 +56,10 @@ public final class PredictStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.PredictSettings p = context.config().predict;
-    Manifest student = requireUpToDate(new TrainStudentStage(context));
+    StageInput student = input(TrainStudentStage.NAME);
     StagePlan plan = StagePlan.of(NAME).input("student", student.fingerprint()).labels(context.config().data.labels);
     if (p.input.isBlank()) {
-      plan.input("examples", requireUpToDate(new PrepareStage(context)).fingerprint());
+      plan.input("examples", input(PrepareStage.NAME).fingerprint());
     } else {
       plan.input("data", Fingerprints.sha256Data("predict.input", p.input, context.spark().sparkContext().hadoopConfiguration()))
           .setting("predict.idColumn", p.idColumn)
@@ -72,7 +71,7 @@ public final class PredictStage extends Stage {
   private Dataset<Row> input() {
     DistillConfig.PredictSettings p = context.config().predict;
     if (p.input.isBlank()) {
-      return new PrepareStage(context).readExamples();
+      return input(PrepareStage.NAME).read(CacheSchemas.examples());
     }
     Dataset<Row> data = context.spark().read().parquet(p.input);
     StructType required = new StructType().add(p.idColumn, DataTypes.StringType).add(p.textColumn, DataTypes.StringType);
@@ -88,13 +87,12 @@ public final class PredictStage extends Stage {
 
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
-    TrainStudentStage train = new TrainStudentStage(context);
-    Manifest student = train.output().requireFinished(TrainStudentStage.NAME);
+    StageInput student = input(TrainStudentStage.NAME);
     Broadcast<Map<String, byte[]>> files =
-        JavaSparkContext.fromSparkContext(context.spark().sparkContext()).broadcast(train.studentFiles());
+        JavaSparkContext.fromSparkContext(context.spark().sparkContext()).broadcast(student.files());
     input()
         .mapPartitions(
-            new StudentPredictPartitions(files, student.runId(), context.config().predict.batchSize),
+            new StudentPredictPartitions(files, student.manifest().runId(), context.config().predict.batchSize),
             Encoders.row(CacheSchemas.predictions()))
         .write()
         .mode(SaveMode.ErrorIfExists)

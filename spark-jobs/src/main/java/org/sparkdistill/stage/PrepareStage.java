@@ -1,8 +1,6 @@
 package org.sparkdistill.stage;
 
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.data.ExamplePreparer;
@@ -51,14 +49,14 @@ public final class PrepareStage extends Stage {
    * same texts reuses them.
    */
   public String textsFingerprint() {
-    return textsPlan("prepare-texts").fingerprint();
+    return context.graph().memo("prepare-texts", () -> textsPlan("prepare-texts").fingerprint());
   }
 
   private StagePlan textsPlan(String name) {
     DistillConfig.DataSettings d = context.config().data;
     StagePlan plan =
         StagePlan.of(name)
-            .input("raw", Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration()))
+            .input("raw", context.graph().memo("raw", () -> Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration())))
             .setting("data.format", d.format)
             .setting("data.maxRows", d.maxRows)
             .setting("split.seed", d.split.seed)
@@ -70,11 +68,6 @@ public final class PrepareStage extends Stage {
           .setting("columns.group", d.columns.group);
     }
     return plan;
-  }
-
-  /** The finished, up-to-date examples of this configuration. */
-  public Dataset<Row> readExamples() {
-    return readOutput(CacheSchemas.examples());
   }
 
   @Override

@@ -14,8 +14,6 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Fingerprints;
-import org.sparkdistill.io.Manifest;
-import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
@@ -71,7 +69,7 @@ public final class ScoreStage extends Stage {
             .labels(c.data.labels);
     if (torchscript()) {
       var conf = context.spark().sparkContext().hadoopConfiguration();
-      Manifest examples = requireUpToDate(new PrepareStage(context));
+      StageInput examples = input(PrepareStage.NAME);
       plan.input("examples", examples.fingerprint())
           .model("teacher", Fingerprints.sha256File("teacher.torchscript", c.teacher.torchscript, conf))
           .model("tokenizer", Fingerprints.sha256File("teacher tokenizer", torchscriptTokenizer(c), conf))
@@ -81,9 +79,9 @@ public final class ScoreStage extends Stage {
           .setting("score.batchSize", c.score.batchSize)
           .setting("teacher.dropout", c.teacher.dropout);
     } else {
-      Manifest examples = requireUpToDate(new PrepareStage(context));
-      Manifest features = requireUpToDate(new EncodeStage(context));
-      Manifest teacher = requireUpToDate(new TrainTeacherStage(context));
+      StageInput examples = input(PrepareStage.NAME);
+      StageInput features = input(EncodeStage.NAME);
+      StageInput teacher = input(TrainTeacherStage.NAME);
       plan.input("examples", examples.fingerprint())
           .input("features", features.fingerprint())
           .input("teacher", teacher.fingerprint())
@@ -101,7 +99,7 @@ public final class ScoreStage extends Stage {
     DistillConfig c = context.config();
     Dataset<Row> scores;
     if (torchscript()) {
-      Dataset<Row> examples = new PrepareStage(context).readExamples();
+      Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples());
       TorchScriptSpec spec =
           new TorchScriptSpec(
               Paths.get(c.teacher.torchscript).toAbsolutePath().toString(),
@@ -113,8 +111,8 @@ public final class ScoreStage extends Stage {
               new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),
               Encoders.row(CacheSchemas.scores()));
     } else {
-      Dataset<Row> features = new EncodeStage(context).readFeaturesWithExamples();
-      LinearHead head = readHead(new TrainTeacherStage(context).output(), plan.labels());
+      Dataset<Row> features = EncodeStage.featuresWithExamples(input(PrepareStage.NAME), input(EncodeStage.NAME));
+      LinearHead head = readHead(input(TrainTeacherStage.NAME), plan.labels());
       scores =
           features.mapPartitions(
               new HeadScorePartitions(head, c.score.mcPasses, c.score.seed), Encoders.row(CacheSchemas.scores()));
@@ -125,23 +123,18 @@ public final class ScoreStage extends Stage {
     return written;
   }
 
-  /** The published teacher head, checked against the configured label order. */
-  public static LinearHead readHead(StageOutput teacherOutput, List<String> labels) {
-    Manifest manifest = teacherOutput.requireFinished(TrainTeacherStage.NAME);
-    String file =
-        manifest.files().stream()
-            .filter(f -> f.endsWith(HeadFile.NAME))
-            .findFirst()
-            .orElseThrow(() -> new IllegalStateException("teacher output " + teacherOutput.dir() + " lists no " + HeadFile.NAME));
+  /** The published teacher head of {@code teacher} (a train-teacher output), checked against {@code labels}. */
+  public static LinearHead readHead(StageInput teacher, List<String> labels) {
+    String file = teacher.file(HeadFile.NAME);
     LinearHead head;
-    try (InputStream in = teacherOutput.open(file)) {
-      head = HeadFile.read(in, teacherOutput.dir() + "/" + file);
+    try (InputStream in = teacher.open(HeadFile.NAME)) {
+      head = HeadFile.read(in, teacher.output().dir() + "/" + file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read teacher head " + file, e);
     }
     if (!head.labels().equals(labels)) {
       throw new IllegalStateException(
-          "teacher head at " + teacherOutput.dir() + " predicts labels " + head.labels() + ", the config names " + labels);
+          "teacher head at " + teacher.output().dir() + " predicts labels " + head.labels() + ", the config names " + labels);
     }
     return head;
   }

@@ -68,7 +68,7 @@ public abstract class Stage {
   /** Runs the stage under the shared rules above. */
   public final StageResult run() {
     StageOutput output = output();
-    StagePlan plan = plan();
+    StagePlan plan = context.graph().planOf(this);
     String fingerprint = plan.fingerprint();
     Optional<Manifest> existing = output.manifest();
     if (existing.isPresent()) {
@@ -81,7 +81,7 @@ public abstract class Stage {
       }
       LOG.info("{}: replacing {} (--overwrite): {}", name(), output.dir(), plan.differences(existing.get()));
     }
-    output.removeUnlistedRuns(existing.orElse(null));
+    output.removeUnlistedRuns();
     String runId = RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path runDir = output.newRunDir(runId);
     long start = System.nanoTime();
@@ -125,25 +125,11 @@ public abstract class Stage {
   }
 
   /**
-   * Requires that the finished output of {@code upstream} was made from exactly what the current
-   * configuration says, so a stage never reads a cache from another encoder, head or setting.
+   * The finished output of the stage {@code name} of this configuration, checked against what the
+   * configuration says now ({@link StageGraph#input}).
    */
-  protected Manifest requireUpToDate(Stage upstream) {
-    Manifest manifest = upstream.output().requireFinished(upstream.name());
-    StagePlan expected = upstream.plan();
-    if (!expected.fingerprint().equals(manifest.fingerprint())) {
-      throw new IllegalStateException(
-          "the "
-              + upstream.name()
-              + " output at "
-              + upstream.output().dir()
-              + " does not match the configuration ("
-              + String.join("; ", expected.differences(manifest))
-              + "): rerun the "
-              + upstream.name()
-              + " stage (with --overwrite) first");
-    }
-    return manifest;
+  protected StageInput input(String name) {
+    return context.graph().input(name);
   }
 
   /**

@@ -6,12 +6,47 @@ import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.StageOutput;
 
 /**
- * What every stage of one run shares: the session, the validated configuration, and whether
- * finished outputs with other inputs or settings may be replaced.
- *
- * @param overwrite replace an existing output whose plan differs (atomically) instead of refusing
+ * What every stage of one run shares: the session, the validated configuration, whether finished
+ * outputs with other inputs or settings may be replaced, and the {@link StageGraph} through which
+ * stages reach the outputs they read (each stage's plan computed once per context).
  */
-public record StageContext(SparkSession spark, DistillConfig config, boolean overwrite) {
+public final class StageContext {
+  private final SparkSession spark;
+  private final DistillConfig config;
+  private final boolean overwrite;
+  private final StageGraph graph;
+
+  /**
+   * @param overwrite replace an existing output whose plan differs (atomically) instead of refusing
+   */
+  public StageContext(SparkSession spark, DistillConfig config, boolean overwrite) {
+    this.spark = spark;
+    this.config = config;
+    this.overwrite = overwrite;
+    this.graph = new StageGraph(this);
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public DistillConfig config() {
+    return config;
+  }
+
+  public boolean overwrite() {
+    return overwrite;
+  }
+
+  /** The stages of this configuration and their outputs. */
+  public StageGraph graph() {
+    return graph;
+  }
+
+  /** The same run with the student stages in {@code mode}. */
+  public StageContext withStudentMode(String mode) {
+    return new StageContext(spark, config.withStudentMode(mode), overwrite);
+  }
 
   /** The output directory of {@code stage}: {@code outputs.<stage>}, else under the work directory. */
   public StageOutput output(String stage) {

@@ -1,5 +1,7 @@
 package org.sparkdistill.stage;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -7,15 +9,19 @@ import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.SchemaCheck;
 import org.sparkdistill.io.StagePlan;
-import org.sparkdistill.method.TargetBuilder;
-import org.sparkdistill.method.TargetBuilders;
+import org.sparkdistill.method.DistillationMethod;
+import org.sparkdistill.method.DistillationMethods;
+import org.sparkdistill.method.TargetTransform;
+import org.sparkdistill.method.TeacherInput;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 
 /**
- * Builds the training targets every student reads ({@link CacheSchemas#targets()}) from the
- * teacher cache, with the method that {@code targets.method} names, joined with each row's text,
- * split and (where the split has one) label. The label vocabulary goes into the manifest.
+ * Builds the training targets every student reads ({@link CacheSchemas#targets()}) with the
+ * method that {@code targets.method} names ({@link DistillationMethod}): resolves the method's
+ * teacher caches (each checked against its manifest and label set), runs its fit step and
+ * transform, and joins each row's text, split and (where the split has one) label. The method's
+ * settings and every teacher cache's fingerprint go into the plan and manifest.
  */
 public final class TargetsStage extends Stage {
   public static final String NAME = "targets";
@@ -34,42 +40,69 @@ public final class TargetsStage extends Stage {
     return "targets: " + context.config().targets.method + " targets from the teacher cache";
   }
 
-  private TargetBuilder builder() {
-    return TargetBuilders.of(context.config().targets);
+  private DistillationMethod method() {
+    return DistillationMethods.of(context.config());
   }
 
   @Override
   public StagePlan plan() {
-    Manifest examples = requireUpToDate(new PrepareStage(context));
-    Manifest scores = requireUpToDate(new ScoreStage(context));
-    StagePlan plan =
-        StagePlan.of(NAME)
-            .input("examples", examples.fingerprint())
-            .input("scores", scores.fingerprint())
-            .setting("targets.method", builder().method())
-            .labels(context.config().data.labels);
-    builder().settings().forEach(plan::setting);
-    return plan;
+    DistillationMethod method = method();
+    StagePlan plan = StagePlan.of(NAME).input("examples", input(PrepareStage.NAME).fingerprint()).setting("targets.method", method.name());
+    for (Map.Entry<String, StageInput> teacher : teachers(method).entrySet()) {
+      plan.input(teacher.getKey().equals("teacher") ? "scores" : "scores." + teacher.getKey(), teacher.getValue().fingerprint());
+    }
+    method.settings().forEach(plan::setting);
+    return plan.labels(context.config().data.labels);
+  }
+
+  /** Each teacher role's cache, checked against its manifest and label set. */
+  private Map<String, StageInput> teachers(DistillationMethod method) {
+    Map<String, StageInput> out = new LinkedHashMap<>();
+    for (TeacherInput teacher : method.teachers()) {
+      StageInput cache;
+      if (teacher.output().equals(ScoreStage.NAME)) {
+        cache = input(ScoreStage.NAME);
+      } else {
+        var output = context.output(teacher.output());
+        cache = new StageInput(ScoreStage.NAME, output, output.requireFinished(ScoreStage.NAME), context.spark());
+      }
+      if (!cache.manifest().labels().equals(teacher.labels())) {
+        throw new IllegalStateException(
+            "teacher cache '" + teacher.role() + "' at " + cache.output().dir() + " has labels " + cache.manifest().labels()
+                + ", the " + method.name() + " method expects " + teacher.labels() + " (same labels, same order)");
+      }
+      out.put(teacher.role(), cache);
+    }
+    return out;
   }
 
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
-    ScoreStage score = new ScoreStage(context);
-    Dataset<Row> cache = score.readOutput(CacheSchemas.scores());
-    Dataset<Row> targets = builder().build(cache, plan.labels(), score.output().dir().toString());
+    DistillationMethod method = method();
+    Map<String, Dataset<Row>> caches = new LinkedHashMap<>();
+    Map<String, String> sources = new LinkedHashMap<>();
+    teachers(method).forEach((role, cache) -> {
+      caches.put(role, cache.read(CacheSchemas.scores()));
+      sources.put(role, cache.output().dir().toString());
+    });
+    TargetTransform transform = method.fit(caches);
+    Dataset<Row> targets = transform.transform(caches, sources);
     Dataset<Row> rows =
-        new PrepareStage(context).readExamples().join(targets, Columns.ID).select(SchemaCheck.columns(CacheSchemas.targets()));
+        input(PrepareStage.NAME).read(CacheSchemas.examples()).join(targets, Columns.ID).select(SchemaCheck.columns(CacheSchemas.targets()));
     rows.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
-    return countWritten(runDir, false).metric("method", builder().method());
+    transform.save(runDir, context.spark().sparkContext().hadoopConfiguration());
+    StageWrite written = countWritten(runDir, false).metric("method", method.name());
+    transform.metrics().forEach(written::metric);
+    return written;
   }
 
-  /** The finished targets, refusing a label vocabulary other than the configured one. */
-  public Dataset<Row> readTargets() {
-    Manifest manifest = output().requireFinished(NAME);
-    if (!manifest.labels().equals(context.config().data.labels)) {
+  /** The rows of finished targets, refusing a label vocabulary other than the configured one. */
+  static Dataset<Row> rows(StageInput targets, java.util.List<String> labels) {
+    Manifest manifest = targets.manifest();
+    if (!manifest.labels().equals(labels)) {
       throw new IllegalStateException(
-          "targets at " + output().dir() + " have label vocabulary " + manifest.labels() + ", the config names " + context.config().data.labels);
+          "targets at " + targets.output().dir() + " have label vocabulary " + manifest.labels() + ", the config names " + labels);
     }
-    return output().read(context.spark(), manifest, CacheSchemas.targets());
+    return targets.read(CacheSchemas.targets());
   }
 }

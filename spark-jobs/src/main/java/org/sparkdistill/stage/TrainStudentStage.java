@@ -1,42 +1,42 @@
 package org.sparkdistill.stage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.method.DistillationMethods;
+import org.sparkdistill.method.StudentObjective;
 import org.sparkdistill.train.StudentTrainer;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.Split;
-import org.sparkdistill.udfs.student.StudentConfig;
+import org.sparkdistill.udfs.student.StudentArchitecture;
+import org.sparkdistill.udfs.student.StudentArchitectures;
 import org.sparkdistill.udfs.student.StudentModel;
-import org.sparkdistill.udfs.train.KdLoss;
 
 /**
- * Trains a student on the targets, with the driver coordinating ({@link StudentTrainer}):
+ * Trains a student on the targets, with the driver coordinating ({@link StudentTrainer}). What it
+ * learns comes from the method seam ({@link StudentObjective}: the method's rows, loss, outputs
+ * and readout for {@code student.mode: kd}, or the labels-only baseline for {@code labels}); what
+ * it is comes from the student seam ({@code student.architecture}, a registered {@link
+ * StudentArchitecture}). Neither is named here.
  *
- * <ul>
- *   <li>{@code student.mode: kd}: the labelled train split and the unlabelled transfer split, loss
- *       α·CE (labelled rows only) + (1 − α)·T²·KL(target ‖ softmax(s/T)) on every row;
- *   <li>{@code student.mode: labels}: the same student on the labelled train split alone, plain
- *       cross-entropy: the baseline that shows what distillation buys.
- * </ul>
- *
- * Writes the self-contained student ({@code student.json}: config, hashing, label order; {@code
+ * <p>Writes the self-contained student ({@code student.json}: architecture, readout; {@code
  * student.params}) to {@code <workDir>/student-<mode>}; checkpoints go to its {@code _checkpoint}
  * directory each epoch and are removed once the student is published.
  */
 public final class TrainStudentStage extends Stage {
   public static final String NAME = "train-student";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   public TrainStudentStage(StageContext context) {
     super(context);
@@ -58,36 +58,34 @@ public final class TrainStudentStage extends Stage {
 
   @Override
   protected String description() {
-    return "train-student (" + mode() + "): hashed n-gram student on the targets";
+    return "train-student (" + mode() + "): " + context.config().student.architecture + " student on the targets";
   }
 
-  /** The student's architecture, from the config. */
-  public static StudentConfig studentConfig(DistillConfig c) {
-    DistillConfig.StudentSettings s = c.student;
-    return new StudentConfig(c.data.labels, s.buckets, s.embeddingDim, s.hiddenDim, s.dropout, s.maxNgram, s.maxTokens, s.hashSeed);
+  /** The student's architecture for {@code outputs}, from the config's student settings. */
+  public static StudentArchitecture architecture(DistillConfig c, List<String> outputs) {
+    JsonNode settings = JSON.valueToTree(c.student);
+    return StudentArchitectures.fromSettings(c.student.architecture, settings, outputs);
   }
 
   private static int batchSize(DistillConfig.StudentSettings s) {
     return s.mode.equals("labels") ? s.labelsOnlyBatchSize : s.batchSize;
   }
 
-  private double temperature(Manifest targets) {
-    String t = targets.settings().get("kd.temperature");
-    return t == null ? 1.0 : Double.parseDouble(t);
+  private StudentObjective objective(StageInput targets) {
+    return StudentObjective.of(mode(), DistillationMethods.of(context.config()), targets.manifest().settings(), context.config());
   }
 
   @Override
   public StagePlan plan() {
     DistillConfig.StudentSettings s = context.config().student;
-    if (!s.mode.equals("kd") && !s.mode.equals("labels")) {
-      throw new IllegalArgumentException("student.mode must be kd or labels, got: " + s.mode);
-    }
-    Manifest targets = requireUpToDate(new TargetsStage(context));
+    StageInput targets = input(TargetsStage.NAME);
+    StudentObjective objective = objective(targets);
     StagePlan plan =
         StagePlan.of(NAME)
             .input("targets", targets.fingerprint())
             .setting("student.mode", s.mode)
-            .setting("student.architecture", studentConfig(context.config()).toString())
+            .setting("student.architecture", architecture(context.config(), objective.outputs()).toString())
+            .setting("student.readout", objective.readout().toString())
             .setting("student.epochs", s.epochs)
             .setting("student.batchSize", batchSize(s))
             .setting("student.learningRate", s.learningRate)
@@ -95,31 +93,33 @@ public final class TrainStudentStage extends Stage {
             .setting("student.patience", s.patience)
             .setting("student.seed", s.seed)
             .labels(context.config().data.labels);
-    if (s.mode.equals("kd")) {
-      plan.setting("student.alpha", s.alpha).setting("kd.temperature", temperature(targets));
-    }
+    objective.settings().forEach(plan::setting);
     return plan;
   }
 
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig.StudentSettings s = context.config().student;
-    TargetsStage targetsStage = new TargetsStage(context);
-    Dataset<Row> targets = targetsStage.readTargets();
-    boolean kd = s.mode.equals("kd");
-    Column trainSplits =
-        kd
-            ? functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value())
-            : functions.col(Columns.SPLIT).equalTo(Split.TRAIN.value());
-    Dataset<Row> train = targets.filter(trainSplits);
+    List<String> labels = context.config().data.labels;
+    StageInput targetsInput = input(TargetsStage.NAME);
+    StudentObjective objective = objective(targetsInput);
+    Dataset<Row> targets = TargetsStage.rows(targetsInput, labels);
+    Dataset<Row> train = objective.trainingRows(targets, labels);
     Dataset<Row> validation = targets.filter(functions.col(Columns.SPLIT).equalTo(Split.VALIDATION.value()).and(functions.col(Columns.LABEL).isNotNull()));
-    KdLoss loss = kd ? new KdLoss(s.alpha, temperature(targetsStage.output().requireFinished(TargetsStage.NAME))) : new KdLoss(1.0, 1.0);
     Path checkpoints = new Path(output().dir(), "_checkpoint");
     var hadoop = context.spark().sparkContext().hadoopConfiguration();
     StudentTrainer trainer =
-        new StudentTrainer(
-            studentConfig(context.config()), loss, s.epochs, batchSize(s), s.learningRate, s.weightDecay, s.patience, s.seed,
-            checkpoints, hadoop, s.resume, context.overwrite());
+        StudentTrainer.builder()
+            .setStudent(architecture(context.config(), objective.outputs()), objective.readout())
+            .setLoss(objective.loss())
+            .optEpochs(s.epochs)
+            .optBatchSize(batchSize(s))
+            .optLearningRate(s.learningRate)
+            .optWeightDecay(s.weightDecay)
+            .optPatience(s.patience)
+            .optSeed(s.seed)
+            .optCheckpoints(checkpoints, hadoop, s.resume, context.overwrite())
+            .build();
     StudentTrainer.Result result = trainer.train(train, validation, plan);
     long parameters;
     try (StudentModel student = result.student()) {
@@ -146,31 +146,5 @@ public final class TrainStudentStage extends Stage {
         .metric("resumedFromEpoch", result.resumedFromEpoch())
         .metric("studentParameters", parameters)
         .metric("history", history);
-  }
-
-  /** The published student's files, read on the driver from any Hadoop filesystem. */
-  public java.util.Map<String, byte[]> studentFiles() {
-    Path dir = studentDir();
-    java.util.Map<String, byte[]> files = new java.util.HashMap<>();
-    try {
-      FileSystem fs = dir.getFileSystem(context.spark().sparkContext().hadoopConfiguration());
-      for (org.apache.hadoop.fs.FileStatus status : fs.listStatus(dir)) {
-        String name = status.getPath().getName();
-        if (status.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
-          try (java.io.InputStream in = fs.open(status.getPath())) {
-            files.put(name, in.readAllBytes());
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the student from " + dir, e);
-    }
-    return files;
-  }
-
-  /** The published student's directory (its run directory). */
-  public Path studentDir() {
-    Manifest manifest = output().requireFinished(NAME);
-    return output().newRunDir(manifest.runId());
   }
 }

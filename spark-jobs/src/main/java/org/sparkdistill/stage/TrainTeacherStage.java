@@ -12,7 +12,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.HeadTrainer;
@@ -54,8 +53,8 @@ public final class TrainTeacherStage extends Stage {
     if (!t.kind.equals("head")) {
       throw new IllegalStateException("train-teacher trains a head; teacher.kind is " + t.kind + " (a TorchScript teacher is already trained)");
     }
-    Manifest examples = requireUpToDate(new PrepareStage(context));
-    Manifest features = requireUpToDate(new EncodeStage(context));
+    StageInput examples = input(PrepareStage.NAME);
+    StageInput features = input(EncodeStage.NAME);
     return StagePlan.of(NAME)
         .input("examples", examples.fingerprint())
         .input("features", features.fingerprint())
@@ -73,7 +72,7 @@ public final class TrainTeacherStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig.TeacherSettings t = context.config().teacher;
     List<String> labels = plan.labels();
-    Dataset<Row> features = new EncodeStage(context).readFeaturesWithExamples();
+    Dataset<Row> features = EncodeStage.featuresWithExamples(input(PrepareStage.NAME), input(EncodeStage.NAME));
     LabelledFeatures train = collect(features, Split.TRAIN, labels);
     LabelledFeatures validation = collect(features, Split.VALIDATION, labels);
     TrainedHead trained =

@@ -11,15 +11,15 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.RowArrays;
-import org.sparkdistill.udfs.student.NgramHasher;
-import org.sparkdistill.udfs.student.StudentConfig;
+import org.sparkdistill.udfs.student.StudentFeaturizer;
 
 /**
- * Training rows as the student consumes them, hashed on the executors: {@code (id, ids
- * array<int>, target array<float>, label int (-1: none), weight double)}.
+ * Training rows as the student consumes them, featurized on the executors by the student
+ * architecture's {@link StudentFeaturizer}: {@code (id, features array<int>, target array<float>,
+ * label int (class index, -1: none), weight double)}.
  */
 final class FeaturizedRows {
-  static final String IDS = "ngram_ids";
+  static final String IDS = "features";
   static final String LABEL_INDEX = "label_index";
 
   static final StructType SCHEMA =
@@ -32,24 +32,27 @@ final class FeaturizedRows {
 
   private FeaturizedRows() {}
 
-  /** Hashes rows of {@code CacheSchemas.targets()} (or any rows with id, text, target, weight, label). */
-  static Dataset<Row> of(Dataset<Row> rows, StudentConfig config) {
+  /**
+   * Featurizes rows of {@code CacheSchemas.targets()} (or any rows with id, text, target, weight,
+   * label); labels become indices into {@code classes}.
+   */
+  static Dataset<Row> of(Dataset<Row> rows, StudentFeaturizer featurizer, List<String> classes) {
     return rows.select(Columns.ID, Columns.TEXT, Columns.TARGET, Columns.LABEL, Columns.WEIGHT)
-        .mapPartitions(new Hash(config), Encoders.row(SCHEMA));
+        .mapPartitions(new Featurize(featurizer, classes), Encoders.row(SCHEMA));
   }
 
-  private static final class Hash implements MapPartitionsFunction<Row, Row> {
+  private static final class Featurize implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
-    private final StudentConfig config;
+    private final StudentFeaturizer featurizer;
+    private final List<String> labels;
 
-    Hash(StudentConfig config) {
-      this.config = config;
+    Featurize(StudentFeaturizer featurizer, List<String> classes) {
+      this.featurizer = featurizer;
+      this.labels = List.copyOf(classes);
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      NgramHasher hasher = new NgramHasher(config);
-      List<String> labels = config.labels();
       return new Iterator<>() {
         @Override
         public boolean hasNext() {
@@ -65,7 +68,7 @@ final class FeaturizedRows {
           if (label != null && index < 0) {
             throw new IllegalArgumentException("row id=" + id + " has label " + label + ", expected one of " + labels);
           }
-          return RowFactory.create(id, hasher.ids(row.getString(1)), RowArrays.floats(row.getList(2)), index, row.getDouble(4));
+          return RowFactory.create(id, featurizer.featurize(row.getString(1)), RowArrays.floats(row.getList(2)), index, row.getDouble(4));
         }
       };
     }

@@ -88,9 +88,9 @@ class MultiJvmEncodeScoreTest {
       Manifest predictions = new PredictStage(context).run().manifest();
       List<Row> predicted =
           new PredictStage(context).output().read(spark, predictions, CacheSchemas.predictions()).orderBy(Columns.ID).limit(30).collectAsList();
-      List<Row> texts = new PrepareStage(context).readExamples().orderBy(Columns.ID).limit(30).collectAsList();
+      List<Row> texts = context.graph().input(PrepareStage.NAME).read(CacheSchemas.examples()).orderBy(Columns.ID).limit(30).collectAsList();
       try (org.sparkdistill.udfs.student.StudentModel student =
-          org.sparkdistill.udfs.student.StudentModel.load(Paths.get(new TrainStudentStage(context).studentDir().toUri().getPath()))) {
+          org.sparkdistill.udfs.student.StudentModel.load(Paths.get(context.graph().input(TrainStudentStage.NAME).runDir().toUri().getPath()))) {
         float[][] expected = student.probabilities(texts.stream().map(r -> r.<String>getAs(Columns.TEXT)).toList());
         for (int i = 0; i < texts.size(); i++) {
           assertThat(predicted.get(i).<String>getAs(Columns.ID)).isEqualTo(texts.get(i).<String>getAs(Columns.ID));

@@ -91,7 +91,7 @@ class StageRulesTest {
     assertThat(m.files()).isNotEmpty().allMatch(f -> f.startsWith("run-") && f.endsWith(".parquet"));
     assertThat(m.settings()).containsEntry("knob", "x");
     assertThat(m.labels()).containsExactly("a", "b");
-    assertThat(Files.exists(work.resolve("fake").resolve(Manifest.FILE_NAME))).isTrue();
+    assertThat(Files.exists(work.resolve("fake").resolve(Manifest.RECORD_PREFIX + ".00000001.json"))).isTrue();
     Dataset<Row> read = new FakeStage(false, "x", 0, false).output().read(spark, m, CacheSchemas.examples());
     assertThat(read.count()).isEqualTo(10);
   }
@@ -116,14 +116,26 @@ class StageRulesTest {
   }
 
   @Test
-  void overwriteReplacesTheOutputAndRemovesTheOldRun() throws Exception {
+  void overwriteReplacesTheOutputAndRemovesTheOldRunAtTheNextPublication() throws Exception {
     Manifest first = new FakeStage(false, "x", 5, false).run().manifest();
     Manifest second = new FakeStage(true, "y", 8, false).run().manifest();
     assertThat(second.runId()).isNotEqualTo(first.runId());
     assertThat(second.rowCount()).isEqualTo(8);
+    assertThat(new FakeStage(false, "y", 0, false).output().manifest().orElseThrow().runId()).isEqualTo(second.runId());
+    // The previous run stays for readers that opened its manifest before the swap ...
+    assertThat(runDirs()).containsExactlyInAnyOrder("run-" + first.runId(), "run-" + second.runId());
+    // ... until the output is published again.
+    Manifest third = new FakeStage(true, "z", 2, false).run().manifest();
+    assertThat(runDirs()).containsExactlyInAnyOrder("run-" + second.runId(), "run-" + third.runId());
     try (Stream<Path> entries = Files.list(work.resolve("fake"))) {
-      assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("run-")))
-          .containsExactly("run-" + second.runId());
+      assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(Manifest.RECORD_PREFIX)))
+          .containsExactlyInAnyOrder(Manifest.RECORD_PREFIX + ".00000002.json", Manifest.RECORD_PREFIX + ".00000003.json");
+    }
+  }
+
+  private List<String> runDirs() throws Exception {
+    try (Stream<Path> entries = Files.list(work.resolve("fake"))) {
+      return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("run-")).toList();
     }
   }
 
@@ -136,16 +148,13 @@ class StageRulesTest {
     assertThat(still.rowCount()).isEqualTo(5);
     // The next successful run removes the failed run's directory.
     Manifest third = new FakeStage(true, "z", 3, false).run().manifest();
-    try (Stream<Path> entries = Files.list(work.resolve("fake"))) {
-      assertThat(entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("run-")))
-          .containsExactly("run-" + third.runId());
-    }
+    assertThat(runDirs()).containsExactlyInAnyOrder("run-" + first.runId(), "run-" + third.runId());
   }
 
   @Test
   void anUnfinishedOutputIsNotReadable() {
     assertThatThrownBy(() -> new FakeStage(false, "x", 0, false).output().requireFinished("fake"))
-        .hasMessageContaining("has no _manifest.json")
+        .hasMessageContaining("has no " + Manifest.FILE_NAME)
         .hasMessageContaining("run it first");
   }
 }

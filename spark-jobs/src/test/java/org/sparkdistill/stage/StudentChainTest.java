@@ -69,14 +69,13 @@ class StudentChainTest {
     assertThat(((Number) kd.metrics().get("teacherParameters")).longValue()).isGreaterThan(22_000_000L);
     assertThat(kd.files()).anyMatch(f -> f.endsWith("metrics.json")).anyMatch(f -> f.endsWith("report.md"));
     assertThat(labels.metrics().get("studentMode")).isEqualTo("labels");
-    assertThat(results.get("train-student:student-kd").manifest().settings()).containsEntry("kd.temperature", "2.0").containsEntry("student.alpha", "0.5");
+    assertThat(results.get("train-student:student-kd").manifest().settings()).containsEntry("targets.temperature", "2.0").containsEntry("student.alpha", "0.5");
     assertThat(results.get("targets:targets").manifest().labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
   }
 
   @Test
   void transferLabelsNeverReachTraining() {
-    TargetsStage targets = new TargetsStage(new StageContext(spark, config, false));
-    Dataset<Row> rows = targets.readTargets();
+    Dataset<Row> rows = new StageContext(spark, config, false).graph().input(TargetsStage.NAME).read(CacheSchemas.targets());
     Dataset<Row> transfer = rows.filter(functions.col(Columns.SPLIT).equalTo(Split.TRANSFER.value()));
     assertThat(transfer.count()).isPositive();
     assertThat(transfer.filter(functions.col(Columns.LABEL).isNotNull()).count()).isZero();
@@ -95,8 +94,8 @@ class StudentChainTest {
     Map<String, Row> byId = new HashMap<>();
     predict.output().read(spark, predict.output().requireFinished(PredictStage.NAME), CacheSchemas.predictions()).collectAsList()
         .forEach(r -> byId.put(r.getAs(Columns.ID), r));
-    List<Row> examples = new PrepareStage(kd).readExamples().orderBy(Columns.ID).limit(20).collectAsList();
-    Path dir = Path.of(new TrainStudentStage(kd).studentDir().toUri().getPath());
+    List<Row> examples = kd.graph().input(PrepareStage.NAME).read(CacheSchemas.examples()).orderBy(Columns.ID).limit(20).collectAsList();
+    Path dir = Path.of(kd.graph().input(TrainStudentStage.NAME).runDir().toUri().getPath());
     try (StudentModel student = StudentModel.load(dir)) {
       float[][] probabilities = student.probabilities(examples.stream().map(r -> r.<String>getAs(Columns.TEXT)).toList());
       for (int i = 0; i < examples.size(); i++) {
@@ -117,9 +116,9 @@ class StudentChainTest {
     assertThatThrownBy(() -> new TrainStudentStage(new StageContext(spark, other, false)).plan())
         .hasMessageContaining("labels: [net, science")
         .hasMessageContaining("-> [science, net");
-    assertThatThrownBy(() -> new TargetsStage(new StageContext(spark, other, false)).readTargets())
-        .hasMessageContaining("label vocabulary")
-        .hasMessageContaining("[science, net");
+    assertThatThrownBy(() -> new StageContext(spark, other, false).graph().input(TargetsStage.NAME))
+        .hasMessageContaining("does not match the configuration")
+        .hasMessageContaining("-> [science, net");
   }
 
   @Test
@@ -133,7 +132,7 @@ class StudentChainTest {
     assertThatThrownBy(() -> new PredictStage(new StageContext(spark, c, false)).run())
         .hasMessageContaining("missing column 'text'")
         .hasMessageContaining("columns present: id, body");
-    assertThat(Files.exists(work.resolve("other-predictions").resolve("_manifest.json"))).isFalse();
+    assertThat(new org.sparkdistill.io.StageOutput(work.resolve("other-predictions").toString(), new org.apache.hadoop.conf.Configuration()).manifest()).isEmpty();
   }
 
   @Test
@@ -142,7 +141,12 @@ class StudentChainTest {
     Row bad =
         RowFactory.create("row-x", "train", "net", false, new float[] {Float.NaN, 1f}, new float[] {0f}, 0, new float[] {0.5f, 0.5f}, 0.7, 0.0, new float[] {0f, 0f}, 0.0);
     Dataset<Row> cache = spark.createDataFrame(List.of(bad), schema);
-    assertThatThrownBy(() -> new org.sparkdistill.method.kd.KdTargetBuilder(2.0).build(cache, List.of("net", "web"), "cache-x").collectAsList())
+    assertThatThrownBy(
+            () ->
+                new org.sparkdistill.method.kd.KdMethod(2.0, List.of("net", "web"))
+                    .fit(Map.of("teacher", cache))
+                    .transform(Map.of("teacher", cache), Map.of("teacher", "cache-x"))
+                    .collectAsList())
         .hasStackTraceContaining("teacher cache cache-x, row id=row-x, column logits[0]: expected a finite number, got NaN");
   }
 }

@@ -41,9 +41,17 @@ class StudentTrainerResumeTest {
     return spark.createDataFrame(out, CacheSchemas.targets());
   }
 
-  private static StudentTrainer trainer(Path checkpoints) {
+  private static StudentTrainer.Builder trainer(Path checkpoints) {
     StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17);
-    return new StudentTrainer(config, new KdLoss(0.5, 2.0), 4, 16, 0.05, 0.0, 10, 3, new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false);
+    return StudentTrainer.builder()
+        .setStudent(config, null)
+        .setLoss(new KdLoss(0.5, 2.0))
+        .optEpochs(4)
+        .optBatchSize(16)
+        .optLearningRate(0.05)
+        .optPatience(10)
+        .optSeed(3)
+        .optCheckpoints(new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false);
   }
 
   private static float[][] logits(StudentTrainer.Result result) {
@@ -59,18 +67,42 @@ class StudentTrainerResumeTest {
     Dataset<Row> validation = rows(spark, "validation", 30, true, 1000);
     StagePlan plan = StagePlan.of("train-student").setting("test", "resume").labels(LABELS);
 
-    StudentTrainer.Result straight = trainer(tmp.resolve("straight")).train(train, validation, plan);
+    StudentTrainer.Result straight = trainer(tmp.resolve("straight")).build().train(train, validation, plan);
     assertThat(straight.history()).hasSize(4);
     float[][] expected = logits(straight);
 
-    assertThatThrownBy(() -> trainer(tmp.resolve("resumed")).stopAfterEpoch(2).train(train, validation, plan))
+    assertThatThrownBy(() -> trainer(tmp.resolve("resumed")).optStopAfterEpoch(2).build().train(train, validation, plan))
         .isInstanceOf(StudentTrainer.Interrupted.class);
-    StudentTrainer.Result resumed = trainer(tmp.resolve("resumed")).train(train, validation, plan);
+    StudentTrainer.Result resumed = trainer(tmp.resolve("resumed")).build().train(train, validation, plan);
     assertThat(resumed.resumedFromEpoch()).isEqualTo(2);
     assertThat(resumed.history()).hasSize(4);
     assertThat(resumed.history()).isEqualTo(straight.history());
     assertThat(resumed.bestEpoch()).isEqualTo(straight.bestEpoch());
     assertThat(logits(resumed)).isDeepEqualTo(expected);
+  }
+
+  /**
+   * A driver killed between any two files of a checkpoint (or before its commit record) resumes
+   * from the previous complete checkpoint and still ends with the uninterrupted run's weights.
+   */
+  @Test
+  void aCrashBetweenAnyTwoCheckpointFilesResumesToTheSameWeights() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = rows(spark, "transfer", 120, false, 0);
+    Dataset<Row> validation = rows(spark, "validation", 30, true, 1000);
+    StagePlan plan = StagePlan.of("train-student").setting("test", "crash").labels(LABELS);
+    StudentTrainer.Result straight = trainer(tmp.resolve("straight")).build().train(train, validation, plan);
+    float[][] expected = logits(straight);
+    for (String file : List.of("weights.params", "optimizer.bin", "best.params", "_commit")) {
+      Path dir = tmp.resolve("crash-" + file);
+      assertThatThrownBy(() -> trainer(dir).optCrashBeforeCheckpointFile(3, file).build().train(train, validation, plan))
+          .isInstanceOf(StudentTrainer.Interrupted.class)
+          .hasMessageContaining("before " + file);
+      StudentTrainer.Result resumed = trainer(dir).build().train(train, validation, plan);
+      assertThat(resumed.resumedFromEpoch()).as("resumed after a crash before %s", file).isEqualTo(2);
+      assertThat(resumed.history()).isEqualTo(straight.history());
+      assertThat(logits(resumed)).as("weights after a crash before %s", file).isDeepEqualTo(expected);
+    }
   }
 
   @Test
@@ -79,10 +111,10 @@ class StudentTrainerResumeTest {
     Dataset<Row> train = rows(spark, "transfer", 40, false, 0);
     Dataset<Row> validation = rows(spark, "validation", 10, true, 1000);
     StagePlan plan = StagePlan.of("train-student").setting("student.learningRate", "0.05").labels(LABELS);
-    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).stopAfterEpoch(1).train(train, validation, plan))
+    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).optStopAfterEpoch(1).build().train(train, validation, plan))
         .isInstanceOf(StudentTrainer.Interrupted.class);
     StagePlan other = StagePlan.of("train-student").setting("student.learningRate", "0.1").labels(LABELS);
-    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).train(train, validation, other))
+    assertThatThrownBy(() -> trainer(tmp.resolve("ckpt")).build().train(train, validation, other))
         .hasMessageContaining("refusing to resume")
         .hasMessageContaining("setting student.learningRate: 0.05 -> 0.1");
   }

@@ -29,7 +29,7 @@ import java.util.Objects;
  * <p>Cost: linear in the text length, one small byte array per n-gram; stops reading after
  * {@code maxTokens} words. Immutable and thread-safe.
  */
-public final class NgramHasher implements Serializable {
+public final class NgramHasher implements StudentFeaturizer {
 
   private static final long serialVersionUID = 1L;
 
@@ -52,6 +52,12 @@ public final class NgramHasher implements Serializable {
    *
    * @throws NullPointerException if text is null
    */
+  @Override
+  public int[] featurize(String text) {
+    return ids(text);
+  }
+
+  /** Same as {@link #featurize}. */
   public int[] ids(String text) {
     Objects.requireNonNull(text, "text must not be null");
     List<String> words = words(text, maxTokens);

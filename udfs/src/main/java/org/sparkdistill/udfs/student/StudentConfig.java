@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Shape and tokenisation of a student; immutable, serialisable and bound by Jackson as a record
- * (its JSON form is the {@code config} object of {@code student.json}).
+ * The hashed n-gram embedding bag, the first {@link StudentArchitecture} ({@code ngram-bag}):
+ * shape and tokenisation; immutable, serialisable and bound by Jackson as a record (its JSON form
+ * is the {@code config} object of {@code student.json}).
  *
  * <p>Network: embedding table of {@code buckets + 1} rows × {@code embeddingDim} (row 0 is the
  * padding row), masked mean over a text's n-gram ids, dropout, then either {@code
@@ -21,7 +22,8 @@ import java.util.Map;
  * embeddingDim × hiddenDim + hiddenDim × C}) for the head. {@code maxTokens} bounds the ids per
  * text and so the padded batch width.
  *
- * @param labels C ≥ 2 distinct, non-blank class labels; index c is logit c
+ * @param labels C ≥ 2 distinct, non-blank output names; index c is logit c (the class labels for
+ *     plain KD; a method with wider targets names its outputs, e.g. pseudo-subclasses)
  * @param buckets hash buckets B ≥ 1; ids are in [1, B], 0 is padding
  * @param embeddingDim D ≥ 1
  * @param hiddenDim H ≥ 0; 0 means no hidden layer
@@ -39,9 +41,12 @@ public record StudentConfig(
     int maxNgram,
     int maxTokens,
     long hashSeed)
-    implements Serializable {
+    implements StudentArchitecture {
 
   private static final long serialVersionUID = 1L;
+
+  /** The architecture's registered kind. */
+  public static final String KIND = "ngram-bag";
 
   /** Validates every component; messages name the component, the rule and the bad value. */
   public StudentConfig {
@@ -127,5 +132,55 @@ public record StudentConfig(
     long c = labels.size();
     long embedding = (b + 1) * d;
     return h == 0 ? embedding + d * c + c : embedding + d * h + h + h * c + c;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public List<String> outputs() {
+    return labels;
+  }
+
+  @Override
+  public StudentFeaturizer featurizer() {
+    return new NgramHasher(this);
+  }
+
+  @Override
+  public ai.djl.nn.Block newBlock() {
+    return new StudentBlock(this);
+  }
+
+  @Override
+  public void initialize(ai.djl.nn.Block block, ai.djl.ndarray.NDManager manager, long seed) {
+    ((StudentBlock) block).initialize(manager, seed);
+  }
+
+  @Override
+  public ai.djl.ndarray.NDList inputs(List<int[]> features, ai.djl.ndarray.NDManager manager) {
+    return StudentBatch.of(features).toNDList(manager);
+  }
+
+  @Override
+  public Map<String, ai.djl.ndarray.types.Shape> parameterShapes() {
+    Map<String, ai.djl.ndarray.types.Shape> shapes = new java.util.LinkedHashMap<>();
+    shapes.put("embedding", new ai.djl.ndarray.types.Shape(buckets + 1L, embeddingDim));
+    long in = embeddingDim;
+    if (hiddenDim > 0) {
+      shapes.put("hidden.weight", new ai.djl.ndarray.types.Shape(hiddenDim, in));
+      shapes.put("hidden.bias", new ai.djl.ndarray.types.Shape(hiddenDim));
+      in = hiddenDim;
+    }
+    shapes.put("output.weight", new ai.djl.ndarray.types.Shape(numClasses(), in));
+    shapes.put("output.bias", new ai.djl.ndarray.types.Shape(numClasses()));
+    return shapes;
+  }
+
+  @Override
+  public com.fasterxml.jackson.databind.JsonNode toJson() {
+    return NgramBagFactory.JSON.valueToTree(this);
   }
 }

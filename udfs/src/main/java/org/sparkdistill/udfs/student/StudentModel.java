@@ -5,6 +5,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -37,26 +38,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.sparkdistill.udfs.model.ModelLoadException;
+import org.sparkdistill.udfs.uncertainty.Softmax;
 
 /**
- * A student classifier with its weights in native (libtorch, CPU) memory, saved as a
+ * A student with its weights in native (libtorch) memory on one device: an {@link
+ * StudentArchitecture} (featurizer + network), its parameters and its {@link Readout}. Saved as a
  * self-contained directory:
  *
  * <ul>
- *   <li>{@code student.json}: {@code {"format": "spark-distill-student", "formatVersion": 1,
- *       "config": {StudentConfig as JSON, labels in logit order}}}
+ *   <li>{@code student.json}: {@code {"format": "spark-distill-student", "formatVersion": 2,
+ *       "architecture": kind, "config": {the architecture's JSON}, "readout": {classes,
+ *       outputClass}}} (version 1 files, n-gram students with one output per class, still load)
  *   <li>{@code student.params}: the block's parameters in DJL's {@code saveParameters} format
  *       (exact float32 values)
  * </ul>
  *
  * <p>Scoring ({@link #logits}, {@link #probabilities}): dropout off, no autograd recording,
- * the given texts are one batch (N × longest id count); callers choose the batch size (e.g. 32
- * to 256, texts sorted by length). Safe for concurrent callers: each call uses its own
- * sub-manager and only reads the parameters; do not call it while a training step updates them.
- * libtorch's intra-op threads apply ({@code -Dai.djl.pytorch.num_threads}).
+ * the given texts are one batch; callers choose the batch size (e.g. 32 to 256, texts sorted by
+ * length). Safe for concurrent callers: each call uses its own sub-manager and only reads the
+ * parameters; do not call it while a training step updates them. libtorch's intra-op threads
+ * apply ({@code -Dai.djl.pytorch.num_threads}).
  *
- * <p>Memory: 4 bytes per parameter ({@link #parameterCount()}), plus per call about N·L·D·4
- * bytes for the gathered embeddings.
+ * <p>Memory: 4 bytes per parameter ({@link #parameterCount()}), plus what one batch's forward
+ * needs.
  */
 public final class StudentModel implements AutoCloseable {
 
@@ -66,70 +70,84 @@ public final class StudentModel implements AutoCloseable {
   public static final String PARAMS_FILE = "student.params";
   /** Value of {@code "format"} in student.json. */
   public static final String FORMAT = "spark-distill-student";
-  /** The student.json format version this class writes and reads. */
-  public static final int FORMAT_VERSION = 1;
+  /** The student.json format version this class writes; it reads 1 and 2. */
+  public static final int FORMAT_VERSION = 2;
 
   private static final String ENGINE = "PyTorch";
-  /** Strict: every config field must be present (no silent 0 for a missing hashSeed). */
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
-  private final StudentConfig config;
-  private final NgramHasher hasher;
+  private final StudentArchitecture architecture;
+  private final StudentFeaturizer featurizer;
+  private final Readout readout;
   private final Model model;
-  private final StudentBlock block;
+  private final Block block;
 
-  private StudentModel(StudentConfig config, Model model, StudentBlock block) {
-    this.config = config;
-    this.hasher = new NgramHasher(config);
+  private StudentModel(StudentArchitecture architecture, Readout readout, Model model, Block block) {
+    if (readout.outputs() != architecture.outputs().size()) {
+      throw new IllegalArgumentException(
+          "the readout maps " + readout.outputs() + " outputs, the architecture has " + architecture.outputs().size());
+    }
+    this.architecture = architecture;
+    this.featurizer = architecture.featurizer();
+    this.readout = readout;
     this.model = model;
     this.block = block;
   }
 
+  /** {@link #create(StudentArchitecture, Readout, long, Device)} with one output per class, on the CPU. */
+  public static StudentModel create(StudentArchitecture architecture, long initSeed) {
+    return create(architecture, Readout.identity(architecture.outputs()), initSeed, Device.cpu());
+  }
+
   /**
-   * A new student with parameters drawn from {@code initSeed} alone (see {@link
-   * StudentBlock#initialize(NDManager, long)}): same config and seed give bit-identical
-   * parameters, regardless of libtorch's random state. Parameters require gradients. Cost:
-   * {@code parameterCount()} floats generated in Java and copied to native memory.
+   * A new student with parameters drawn from {@code initSeed} alone: same architecture and seed
+   * give bit-identical parameters, regardless of libtorch's random state. Parameters require
+   * gradients. Cost: {@code parameterCount()} floats generated in Java and copied to the device.
    */
-  public static StudentModel create(StudentConfig config, long initSeed) {
-    Objects.requireNonNull(config, "config must not be null");
-    Model model = Model.newInstance("student", Device.cpu(), ENGINE);
+  public static StudentModel create(StudentArchitecture architecture, Readout readout, long initSeed, Device device) {
+    Objects.requireNonNull(architecture, "architecture must not be null");
+    Model model = Model.newInstance("student", device, ENGINE);
     try {
-      StudentBlock block = new StudentBlock(config);
-      block.initialize(model.getNDManager(), initSeed);
+      Block block = architecture.newBlock();
+      architecture.initialize(block, model.getNDManager(), initSeed);
       model.setBlock(block);
-      return new StudentModel(config, model, block);
+      return new StudentModel(architecture, readout, model, block);
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
   }
 
+  /** {@link #load(Path, Device)} on the CPU. */
+  public static StudentModel load(Path dir) {
+    return load(dir, Device.cpu());
+  }
+
   /**
-   * Loads a directory written by {@link #save}. Parameters require gradients (ready to train
-   * further).
+   * Loads a directory written by {@link #save} onto {@code device}. Parameters require gradients
+   * (ready to train further).
    *
    * @throws ModelLoadException naming the missing, unreadable or inconsistent file
    */
-  public static StudentModel load(Path dir) {
+  public static StudentModel load(Path dir, Device device) {
     Objects.requireNonNull(dir, "dir must not be null");
     if (!Files.isDirectory(dir)) {
       throw new ModelLoadException(
           "student directory does not exist or is not a directory: " + dir.toAbsolutePath());
     }
-    StudentConfig config = readConfig(dir.resolve(CONFIG_FILE));
+    Saved saved = readConfig(dir.resolve(CONFIG_FILE));
     Path paramsFile = dir.resolve(PARAMS_FILE);
     if (!Files.isRegularFile(paramsFile)) {
       throw new ModelLoadException(
           "student parameter file is missing: " + paramsFile.toAbsolutePath());
     }
-    Model model = Model.newInstance("student", Device.cpu(), ENGINE);
+    Model model = Model.newInstance("student", device, ENGINE);
     try {
-      StudentBlock block = new StudentBlock(config);
+      Block block = saved.architecture().newBlock();
       try (InputStream raw = Files.newInputStream(paramsFile);
           DataInputStream in = new DataInputStream(new BufferedInputStream(raw))) {
         block.loadParameters(model.getNDManager(), in);
@@ -145,19 +163,21 @@ public final class StudentModel implements AutoCloseable {
             "corrupt or unreadable student parameter file " + paramsFile.toAbsolutePath()
                 + ": " + e, e);
       }
-      checkShapes(block, config, paramsFile);
+      checkShapes(block, saved.architecture(), paramsFile);
       for (Pair<String, Parameter> p : block.getParameters()) {
         p.getValue().getArray().setRequiresGradient(true);
       }
       model.setBlock(block);
-      return new StudentModel(config, model, block);
+      return new StudentModel(saved.architecture(), saved.readout(), model, block);
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
   }
 
-  private static StudentConfig readConfig(Path file) {
+  private record Saved(StudentArchitecture architecture, Readout readout) {}
+
+  private static Saved readConfig(Path file) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -181,25 +201,35 @@ public final class StudentModel implements AutoCloseable {
                 + FORMAT + "\", got: " + format);
       }
       JsonNode version = root.get("formatVersion");
-      if (version == null || !version.canConvertToInt() || version.asInt() != FORMAT_VERSION) {
+      if (version == null || !version.canConvertToInt() || version.asInt() < 1 || version.asInt() > FORMAT_VERSION) {
         throw new ModelLoadException(
             "student config file " + file.toAbsolutePath() + " has formatVersion " + version
-                + ", this reader supports " + FORMAT_VERSION);
+                + ", this reader supports 1 to " + FORMAT_VERSION);
       }
       JsonNode config = root.get("config");
       if (config == null || !config.isObject()) {
         throw new ModelLoadException(
             "student config file " + file.toAbsolutePath() + " has no \"config\" object");
       }
-      return JSON.treeToValue(config, StudentConfig.class);
+      if (version.asInt() == 1) {
+        StudentArchitecture architecture = StudentArchitectures.fromJson(StudentConfig.KIND, config);
+        return new Saved(architecture, Readout.identity(architecture.outputs()));
+      }
+      JsonNode kind = root.get("architecture");
+      JsonNode readout = root.get("readout");
+      if (kind == null || !kind.isTextual() || readout == null || !readout.isObject()) {
+        throw new ModelLoadException(
+            "student config file " + file.toAbsolutePath() + " needs \"architecture\" (a kind name) and a \"readout\" object");
+      }
+      return new Saved(StudentArchitectures.fromJson(kind.asText(), config), JSON.treeToValue(readout, Readout.class));
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new ModelLoadException(
           "corrupt student config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
     }
   }
 
-  private static void checkShapes(StudentBlock block, StudentConfig config, Path paramsFile) {
-    Map<String, Shape> expected = expectedShapes(config);
+  private static void checkShapes(Block block, StudentArchitecture architecture, Path paramsFile) {
+    Map<String, Shape> expected = architecture.parameterShapes();
     Map<String, Shape> actual = new LinkedHashMap<>();
     for (Pair<String, Parameter> p : block.getParameters()) {
       NDArray array = p.getValue().getArray();
@@ -211,20 +241,6 @@ public final class StudentModel implements AutoCloseable {
               + " does not match " + CONFIG_FILE + ": expected shapes " + expected.values()
               + ", got " + actual);
     }
-  }
-
-  private static Map<String, Shape> expectedShapes(StudentConfig c) {
-    Map<String, Shape> shapes = new LinkedHashMap<>();
-    shapes.put("embedding", new Shape(c.buckets() + 1L, c.embeddingDim()));
-    long in = c.embeddingDim();
-    if (c.hiddenDim() > 0) {
-      shapes.put("hidden.weight", new Shape(c.hiddenDim(), in));
-      shapes.put("hidden.bias", new Shape(c.hiddenDim()));
-      in = c.hiddenDim();
-    }
-    shapes.put("output.weight", new Shape(c.numClasses(), in));
-    shapes.put("output.bias", new Shape(c.numClasses()));
-    return shapes;
   }
 
   /**
@@ -243,18 +259,33 @@ public final class StudentModel implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create student directory " + dir, e);
     }
-    writeAtomically(
-        paramsFile,
-        out -> {
-          DataOutputStream data = new DataOutputStream(out);
-          block.saveParameters(data);
-          data.flush();
-        });
+    writeAtomically(paramsFile, this::saveParameters);
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("formatVersion", FORMAT_VERSION);
-    root.set("config", JSON.valueToTree(config));
+    root.put("architecture", architecture.kind());
+    root.set("config", architecture.toJson());
+    root.set("readout", JSON.valueToTree(readout));
     writeAtomically(configFile, out -> JSON.writeValue(out, root));
+  }
+
+  /** The parameters alone, in DJL's format (a checkpoint's weights). */
+  public void saveParameters(OutputStream out) throws IOException {
+    DataOutputStream data = new DataOutputStream(out);
+    block.saveParameters(data);
+    data.flush();
+  }
+
+  /** Replaces the parameters with ones written by {@link #saveParameters} (same architecture). */
+  public void loadParameters(InputStream in) throws IOException {
+    try {
+      block.loadParameters(model.getNDManager(), new DataInputStream(new BufferedInputStream(in)));
+    } catch (MalformedModelException e) {
+      throw new IOException("not this student's parameters: " + e.getMessage(), e);
+    }
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      p.getValue().getArray().setRequiresGradient(true);
+    }
   }
 
   private interface Writer {
@@ -278,12 +309,22 @@ public final class StudentModel implements AutoCloseable {
     }
   }
 
-  public StudentConfig config() {
-    return config;
+  public StudentArchitecture architecture() {
+    return architecture;
   }
 
-  public NgramHasher hasher() {
-    return hasher;
+  public Readout readout() {
+    return readout;
+  }
+
+  /** The featurizer of {@link #architecture()}. */
+  public StudentFeaturizer featurizer() {
+    return featurizer;
+  }
+
+  /** The features of one text. */
+  public int[] featurize(String text) {
+    return featurizer.featurize(text);
   }
 
   /** The DJL model holding the block; its NDManager owns the parameters. */
@@ -291,62 +332,62 @@ public final class StudentModel implements AutoCloseable {
     return model;
   }
 
-  public StudentBlock block() {
+  public Block block() {
     return block;
   }
 
-  /** Exact parameter count, {@link StudentConfig#parameterCount()}. */
+  /** Exact parameter count, {@link StudentArchitecture#parameterCount()}. */
   public long parameterCount() {
-    return config.parameterCount();
+    return architecture.parameterCount();
   }
 
   /**
-   * Logits [N][C] for {@code texts} as one batch, dropout off. An empty list gives an empty
-   * array; an empty text gives the output layer's bias (zero pooled vector).
+   * Logits [N][outputs] for {@code texts} as one batch, dropout off. An empty list gives an
+   * empty array.
    */
   public float[][] logits(List<String> texts) {
     Objects.requireNonNull(texts, "texts must not be null");
     if (texts.isEmpty()) {
       return new float[0][];
     }
-    StudentBatch batch = StudentBatch.of(texts, hasher);
-    int c = config.numClasses();
+    List<int[]> features = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      features.add(featurizer.featurize(text));
+    }
+    return logitsOfFeatures(features);
+  }
+
+  /** Logits [N][outputs] for already featurized texts, dropout off. */
+  public float[][] logitsOfFeatures(List<int[]> features) {
+    if (features.isEmpty()) {
+      return new float[0][];
+    }
+    int c = architecture.outputs().size();
     float[] flat;
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager manager = model.getNDManager().newSubManager()) {
-      NDList inputs = batch.toNDList(manager);
+      NDList inputs = architecture.inputs(features, manager);
       NDList out = block.forward(new ParameterStore(manager, false), inputs, false);
       flat = out.singletonOrThrow().toFloatArray();
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-    float[][] rows = new float[texts.size()][c];
+    float[][] rows = new float[features.size()][c];
     for (int i = 0; i < rows.length; i++) {
       System.arraycopy(flat, i * c, rows[i], 0, c);
     }
     return rows;
   }
 
-  /** Softmax of {@link #logits} per row (computed in double, returned as float). */
+  /** Class probabilities per row: softmax over the outputs (in double), then the readout. */
   public float[][] probabilities(List<String> texts) {
     float[][] logits = logits(texts);
-    for (float[] row : logits) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (float v : row) {
-        max = Math.max(max, v);
-      }
-      double sum = 0;
-      double[] e = new double[row.length];
-      for (int j = 0; j < row.length; j++) {
-        e[j] = Math.exp(row[j] - max);
-        sum += e[j];
-      }
-      for (int j = 0; j < row.length; j++) {
-        row[j] = (float) (e[j] / sum);
-      }
+    float[][] out = new float[logits.length][];
+    for (int i = 0; i < logits.length; i++) {
+      out[i] = readout.classProbabilities(Softmax.softmax(logits[i]));
     }
-    return logits;
+    return out;
   }
 
   /** Frees the native parameters. */

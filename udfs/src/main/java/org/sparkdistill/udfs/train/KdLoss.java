@@ -26,7 +26,8 @@ import ai.djl.ndarray.types.Shape;
  * temporaries are attached to the logits' NDManager, so call it inside a per-batch
  * sub-manager. Immutable and thread-safe.
  */
-public final class KdLoss {
+public final class KdLoss implements StudentLoss {
+  private static final long serialVersionUID = 1L;
 
   private static final float MIN_TARGET = 1e-30f;
 
@@ -70,6 +71,7 @@ public final class KdLoss {
    * @param weights [N] float32 row weights (≥ 0 expected; not checked)
    * @throws IllegalArgumentException on mismatched shapes or a label outside [−1, C)
    */
+  @Override
   public NDArray compute(
       NDArray studentLogits, NDArray targets, NDArray labels, NDArray weights) {
     Shape s = studentLogits.getShape();

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import java.io.DataInputStream;
@@ -100,16 +99,34 @@ public final class ResumableAdam implements AutoCloseable {
   /**
    * One Adam update of every parameter of {@code block} from its accumulated gradient
    * ({@code getArray().getGradient()}), in place and without autograd recording; then zeroes
-   * the gradients. Parameters without {@code requiresGradient} are skipped (frozen).
+   * the gradients. Same as {@code apply(block, Gradients.take(block, n))}.
    *
    * @throws IllegalStateException if the block has a different parameter layout than the
    *     state this optimiser holds
    */
   public void step(Block block) {
+    apply(block, Gradients.take(Objects.requireNonNull(block, "block must not be null"), 0));
+  }
+
+  /**
+   * One Adam update of every trainable parameter of {@code block} from {@code gradients} (from a
+   * {@link TrainingStep} here, or combined from several executors), in place and without autograd
+   * recording. Parameters without {@code requiresGradient} are skipped (frozen).
+   *
+   * @throws IllegalStateException if the gradients or the optimiser state do not match the
+   *     block's trainable parameters
+   */
+  public void apply(Block block, Gradients gradients) {
     Objects.requireNonNull(block, "block must not be null");
     List<Pair<String, Parameter>> params = trainable(block);
     if (!state.isEmpty()) {
       checkLayout(params);
+    }
+    List<String> names = new ArrayList<>();
+    params.forEach(p -> names.add(p.getKey()));
+    if (!names.equals(new ArrayList<>(gradients.values().keySet()))) {
+      throw new IllegalStateException(
+          "gradients for " + gradients.values().keySet() + " do not match the block's trainable parameters " + names);
     }
     long t = steps + 1;
     float lrT = (float) (learningRate / (1 - Math.pow(beta1, t)));
@@ -124,8 +141,7 @@ public final class ResumableAdam implements AutoCloseable {
                 p.getKey(),
                 k -> new Moments(w.getManager().zeros(w.getShape()), w.getManager().zeros(w.getShape())));
         try (NDManager tmp = w.getManager().newSubManager()) {
-          NDArray g = w.getGradient();
-          g.attach(tmp);
+          NDArray g = tmp.create(gradients.values().get(p.getKey()), w.getShape());
           NDArray grad = g;
           if (weightDecay != 0) {
             grad = temp(tmp, w.mul((float) weightDecay)).addi(g);
@@ -135,7 +151,6 @@ public final class ResumableAdam implements AutoCloseable {
           NDArray denom = temp(tmp, temp(tmp, mo.v().div(bc2)).sqrt()).addi((float) epsilon);
           NDArray update = temp(tmp, mo.m().div(denom)).muli(lrT);
           w.subi(update);
-          JniUtils.zeroGrad((PtNDArray) w);
         }
       }
     } finally {

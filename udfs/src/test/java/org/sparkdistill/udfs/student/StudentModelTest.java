@@ -116,9 +116,9 @@ class StudentModelTest {
       assertThat(out.resolve("student.json")).exists();
       assertThat(out.resolve("student.params")).exists();
       assertThat(Files.readString(out.resolve("student.json")))
-          .contains("\"formatVersion\" : 1").contains("\"labels\" : [ \"x\", \"y\", \"z\" ]");
+          .contains("\"formatVersion\" : 2").contains("\"architecture\" : \"ngram-bag\"").contains("\"labels\" : [ \"x\", \"y\", \"z\" ]");
       try (StudentModel loaded = StudentModel.load(out)) {
-        assertThat(loaded.config()).isEqualTo(small(hidden));
+        assertThat(loaded.architecture()).isEqualTo(small(hidden));
         assertThat(loaded.logits(TEXTS)).isDeepEqualTo(before);
         assertThat(sumOfParameterSizes(loaded)).isEqualTo(loaded.parameterCount());
         assertThat(loaded.block().getParameters().get("embedding").getArray().hasGradient())
@@ -202,11 +202,24 @@ class StudentModelTest {
         .hasMessageContaining("hashSeed");
 
     Path version = copy(good, dir.resolve("version"));
-    Files.writeString(version.resolve("student.json"), json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+    Files.writeString(version.resolve("student.json"), json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 3"));
     assertThatThrownBy(() -> StudentModel.load(version))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageContaining("formatVersion 2")
+        .hasMessageContaining("formatVersion 3")
         .hasMessageContaining(version.resolve("student.json").toString());
+
+    // Version 1 (before the architecture seam): an n-gram student, one output per class.
+    Path v1 = copy(good, dir.resolve("v1"));
+    String v1Json =
+        json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
+            .replaceAll("\"architecture\" : \"ngram-bag\",\\s*", "")
+            .replaceAll(",\\s*\"readout\" : \\{[^}]*\\}", "");
+    assertThat(v1Json).doesNotContain("readout").doesNotContain("architecture");
+    Files.writeString(v1.resolve("student.json"), v1Json);
+    try (StudentModel old = StudentModel.load(v1)) {
+      assertThat(old.readout().isIdentity()).isTrue();
+      assertThat(old.architecture().kind()).isEqualTo("ngram-bag");
+    }
   }
 
   private static Path copy(Path from, Path to) throws Exception {

@@ -62,7 +62,7 @@ final class CatDogTask {
     float[][] t = new float[n][];
     float[] w = new float[n];
     for (int i = 0; i < n; i++) {
-      ids.add(model.hasher().ids(texts.get(from + i)));
+      ids.add(model.featurize(texts.get(from + i)));
       y[i] = (from + i) % 3 == 0 ? -1 : labels[from + i];
       t[i] = targets[from + i];
       w[i] = 1f;

@@ -1,0 +1,30 @@
+package org.sparkdistill.method;
+
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * A method's (fitted) map from teacher caches to training targets, applied lazily by the targets
+ * stage. A method with a fit step returns its fitted model here (an Estimator's Model); it can
+ * save its fitted state next to the targets, so the state is published and hashed with them.
+ */
+public interface TargetTransform {
+  /**
+   * Rows {@code (id string, target array<float>, weight double)} for every row the student may
+   * train on, lazily (Spark operations, never collected to the driver).
+   *
+   * @param caches each {@link TeacherInput#role()}'s cache rows
+   * @param sources each role's cache location, for error messages
+   */
+  Dataset<Row> transform(Map<String, Dataset<Row>> caches, Map<String, String> sources);
+
+  /** Writes fitted state into the targets' run directory (default: none). */
+  default void save(Path runDir, org.apache.hadoop.conf.Configuration conf) {}
+
+  /** Figures of the fit for the manifest (default: none). */
+  default Map<String, Object> metrics() {
+    return Map.of();
+  }
+}

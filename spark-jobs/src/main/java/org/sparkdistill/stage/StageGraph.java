@@ -1,0 +1,99 @@
+package org.sparkdistill.stage;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.StagePlan;
+
+/**
+ * The stages of one configuration, built once, and the one way a stage reaches another's output:
+ * {@link #input(String)} returns a handle on the finished output after checking that it was made
+ * from exactly what the configuration says now. Plans are computed once per graph (so the raw
+ * data is hashed once per run, not once per downstream stage); manifests are read fresh, since a
+ * stage run in between publishes a new one. Stages never construct other stages.
+ */
+public final class StageGraph {
+  private static final Map<String, Function<StageContext, Stage>> STAGES =
+      Map.of(
+          PrepareStage.NAME, PrepareStage::new,
+          EncodeStage.NAME, EncodeStage::new,
+          TrainTeacherStage.NAME, TrainTeacherStage::new,
+          ScoreStage.NAME, ScoreStage::new,
+          TargetsStage.NAME, TargetsStage::new,
+          TrainStudentStage.NAME, TrainStudentStage::new,
+          PredictStage.NAME, PredictStage::new,
+          EvaluateStage.NAME, EvaluateStage::new);
+
+  private final StageContext context;
+  private final Map<String, Stage> stages = new HashMap<>();
+  private final Map<String, StagePlan> plans = new HashMap<>();
+  private final Map<String, String> values = new HashMap<>();
+
+  StageGraph(StageContext context) {
+    this.context = context;
+  }
+
+  /** The stage named {@code name} of this configuration. */
+  public Stage stage(String name) {
+    return stages.computeIfAbsent(
+        name,
+        n -> {
+          Function<StageContext, Stage> factory = STAGES.get(n);
+          if (factory == null) {
+            throw new IllegalArgumentException("unknown stage '" + n + "': stages are " + new java.util.TreeSet<>(STAGES.keySet()));
+          }
+          return factory.apply(context);
+        });
+  }
+
+  /** The plan of {@code name}, computed once. */
+  public StagePlan plan(String name) {
+    StagePlan plan = plans.get(name);
+    if (plan == null) {
+      plan = stage(name).plan();
+      plans.put(name, plan);
+    }
+    return plan;
+  }
+
+  /** The plan of {@code stage}: memoised for this graph's stages, computed for any other. */
+  StagePlan planOf(Stage stage) {
+    return STAGES.containsKey(stage.name()) ? plan(stage.name()) : stage.plan();
+  }
+
+  /** A value derived from the configuration alone (e.g. a fingerprint of the raw data), computed once. */
+  String memo(String key, java.util.function.Supplier<String> compute) {
+    String value = values.get(key);
+    if (value == null) {
+      value = compute.get();
+      values.put(key, value);
+    }
+    return value;
+  }
+
+  /**
+   * The finished output of {@code name}, required to match the current configuration, so a stage
+   * never reads a cache from another encoder, head or setting.
+   *
+   * @throws IllegalStateException naming what differs and the stage to rerun
+   */
+  public StageInput input(String name) {
+    Stage upstream = stage(name);
+    Manifest manifest = upstream.output().requireFinished(name);
+    StagePlan expected = plan(name);
+    if (!expected.fingerprint().equals(manifest.fingerprint())) {
+      throw new IllegalStateException(
+          "the "
+              + name
+              + " output at "
+              + upstream.output().dir()
+              + " does not match the configuration ("
+              + String.join("; ", expected.differences(manifest))
+              + "): rerun the "
+              + name
+              + " stage (with --overwrite) first");
+    }
+    return new StageInput(name, upstream.output(), manifest, context.spark());
+  }
+}
