@@ -26,6 +26,13 @@ public final class StageContext {
     this.graph = new StageGraph(this);
   }
 
+  private StageContext(StageContext parent, DistillConfig config) {
+    this.spark = parent.spark;
+    this.config = config;
+    this.overwrite = parent.overwrite;
+    this.graph = new StageGraph(this, parent.graph);
+  }
+
   public SparkSession spark() {
     return spark;
   }
@@ -45,7 +52,7 @@ public final class StageContext {
 
   /** The same run with the student stages in {@code mode}. */
   public StageContext withStudentMode(String mode) {
-    return new StageContext(spark, config.withStudentMode(mode), overwrite);
+    return new StageContext(this, config.withStudentMode(mode));
   }
 
   /** The output directory of {@code stage}: {@code outputs.<stage>}, else under the work directory. */

@@ -25,13 +25,27 @@ public final class StageGraph {
           PredictStage.NAME, PredictStage::new,
           EvaluateStage.NAME, EvaluateStage::new);
 
+  /** Stages whose output depends on {@code student.mode}; the others are shared by both students. */
+  private static final java.util.Set<String> PER_STUDENT = java.util.Set.of(TrainStudentStage.NAME, PredictStage.NAME, EvaluateStage.NAME);
+
   private final StageContext context;
+  private final StageGraph shared;
   private final Map<String, Stage> stages = new HashMap<>();
   private final Map<String, StagePlan> plans = new HashMap<>();
-  private final Map<String, String> values = new HashMap<>();
+  private final Map<String, String> values;
 
   StageGraph(StageContext context) {
+    this(context, null);
+  }
+
+  /**
+   * A graph for another student mode of the same run: plans of the stages both students share and
+   * derived values come from {@code shared}, so they are computed once per run.
+   */
+  StageGraph(StageContext context, StageGraph shared) {
     this.context = context;
+    this.shared = shared;
+    this.values = shared == null ? new HashMap<>() : shared.values;
   }
 
   /** The stage named {@code name} of this configuration. */
@@ -49,6 +63,9 @@ public final class StageGraph {
 
   /** The plan of {@code name}, computed once. */
   public StagePlan plan(String name) {
+    if (shared != null && !PER_STUDENT.contains(name)) {
+      return shared.plan(name);
+    }
     StagePlan plan = plans.get(name);
     if (plan == null) {
       plan = stage(name).plan();
