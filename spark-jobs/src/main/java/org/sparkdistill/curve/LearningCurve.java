@@ -74,7 +74,7 @@ public final class LearningCurve {
         for (Stage stage : Chain.full(new StageContext(spark, config, overwrite))) {
           StageResult result = stage.run();
           if (stage instanceof EvaluateStage) {
-            if (result.path().endsWith("evaluation-kd")) {
+            if ("kd".equals(result.manifest().metrics().get("studentMode"))) {
               kd = result.manifest().metrics();
             } else {
               labels = result.manifest().metrics();

@@ -119,11 +119,6 @@ public abstract class Stage {
     return result;
   }
 
-  /** The finished output's data, read through its manifest, with {@code schema} checked. */
-  public Dataset<Row> readOutput(StructType schema) {
-    return output().read(context.spark(), output().requireFinished(name()), schema);
-  }
-
   /**
    * The finished output of the stage {@code name} of this configuration, checked against what the
    * configuration says now ({@link StageGraph#input}).
