@@ -215,6 +215,19 @@ public final class DistillConfig {
     public long seed = 5;
     /** Resume from the latest checkpoint of the same configuration, if any. */
     public boolean resume = true;
+
+    /**
+     * {@code driver}: the driver streams the rows and takes every step (one core, exact resume);
+     * {@code data-parallel}: rounds over {@link #parallelism} executor tasks, combined by {@link
+     * #combine} (see {@code org.sparkdistill.train.DataParallelEpochs}).
+     */
+    public String trainer = "driver";
+    /** Data-parallel tasks (row partitions) per round; give each its own executor JVM. */
+    public int parallelism = 2;
+    /** Data-parallel: {@code gradients} (synchronous averaging, one step per round) or {@code model-averaging} (local SGD). */
+    public String combine = "gradients";
+    /** Data-parallel model averaging: local steps per task per round. */
+    public int localSteps = 1;
   }
 
   /** The predict stage. */

@@ -16,6 +16,7 @@ import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.method.DistillationMethods;
 import org.sparkdistill.method.StudentObjective;
+import org.sparkdistill.train.EpochRunners;
 import org.sparkdistill.train.StudentTrainer;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.Split;
@@ -94,6 +95,7 @@ public final class TrainStudentStage extends Stage {
             .setting("student.seed", s.seed)
             .labels(context.config().data.labels);
     objective.settings().forEach(plan::setting);
+    EpochRunners.settings(s).forEach(plan::setting);
     return plan;
   }
 
@@ -119,6 +121,7 @@ public final class TrainStudentStage extends Stage {
             .optPatience(s.patience)
             .optSeed(s.seed)
             .optCheckpoints(checkpoints, hadoop, s.resume, context.overwrite())
+            .optEpochRunner(EpochRunners.of(s, batchSize(s)))
             .build();
     StudentTrainer.Result result = trainer.train(train, validation, plan);
     long parameters;

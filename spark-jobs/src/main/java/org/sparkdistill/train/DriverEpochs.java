@@ -10,6 +10,7 @@ import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.RowArrays;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.ResumableAdam;
+import org.sparkdistill.udfs.train.TorchRandom;
 import org.sparkdistill.udfs.train.TrainingBatch;
 import org.sparkdistill.udfs.train.TrainingStep;
 
@@ -33,8 +34,21 @@ public final class DriverEpochs implements EpochRunner {
     this.seed = seed;
   }
 
+  /**
+   * Holds {@link TorchRandom#LOCK} for the whole epoch: the generator is seeded once and every
+   * step's dropout draws from it, so nothing else in this JVM may draw in between.
+   */
   @Override
   public double run(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step) {
+    TorchRandom.LOCK.lock();
+    try {
+      return runLocked(epoch, rows, student, optimizer, step);
+    } finally {
+      TorchRandom.LOCK.unlock();
+    }
+  }
+
+  private double runLocked(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step) {
     ai.djl.pytorch.jni.JniUtils.setSeed(seed * 1_000_003L + epoch);
     Dataset<Row> shuffled =
         rows.orderBy(functions.xxhash64(functions.lit(seed), functions.lit(epoch), functions.col(Columns.ID)), functions.col(Columns.ID));

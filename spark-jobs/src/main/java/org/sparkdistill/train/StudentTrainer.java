@@ -19,7 +19,6 @@ import org.sparkdistill.udfs.student.StudentArchitecture;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.ResumableAdam;
 import org.sparkdistill.udfs.train.StudentLoss;
-import org.sparkdistill.udfs.train.TorchRandom;
 import org.sparkdistill.udfs.train.TrainingStep;
 
 /**
@@ -66,11 +65,9 @@ public final class StudentTrainer {
     List<String> classes = b.readout.classes();
     Dataset<Row> rows = FeaturizedRows.of(train, b.architecture.featurizer(), classes).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> val = FeaturizedRows.of(validation, b.architecture.featurizer(), classes).persist(StorageLevel.MEMORY_AND_DISK());
-    TorchRandom.LOCK.lock();
     try {
       return run(rows, val, plan);
     } finally {
-      TorchRandom.LOCK.unlock();
       rows.unpersist();
       val.unpersist();
     }

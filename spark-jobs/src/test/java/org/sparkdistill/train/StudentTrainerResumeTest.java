@@ -28,7 +28,7 @@ class StudentTrainerResumeTest {
 
   @TempDir Path tmp;
 
-  private static Dataset<Row> rows(SparkSession spark, String split, int n, boolean labelled, int offset) {
+  static Dataset<Row> rows(SparkSession spark, String split, int n, boolean labelled, int offset) {
     List<Row> out = new ArrayList<>();
     java.util.Random random = new java.util.Random(offset);
     for (int i = 0; i < n; i++) {

@@ -1,0 +1,78 @@
+package org.sparkdistill.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.testing.SharedSpark;
+import org.sparkdistill.udfs.student.StudentConfig;
+import org.sparkdistill.udfs.student.StudentModel;
+import org.sparkdistill.udfs.train.KdLoss;
+
+/** Data-parallel rounds: parity with the driver's loop, determinism, and that averaging learns. */
+class DataParallelEpochsTest {
+  private static final List<String> LABELS = List.of("cats", "dogs");
+  private static final List<String> PROBES = List.of("purr and meow", "bark at the kennel", "a house", "kitten litter", "puppy leash");
+
+  private static float[][] train(EpochRunner runner, double dropout, Dataset<Row> train, Dataset<Row> validation) {
+    StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, dropout, 2, 64, 17);
+    StudentTrainer.Result result =
+        StudentTrainer.builder()
+            .setStudent(config, null)
+            .setLoss(new KdLoss(0.5, 2.0))
+            .optEpochs(3)
+            .optBatchSize(16)
+            .optLearningRate(0.05)
+            .optPatience(10)
+            .optSeed(3)
+            .optEpochRunner(runner)
+            .build()
+            .train(train, validation, StagePlan.of("train-student").labels(LABELS));
+    try (StudentModel student = result.student()) {
+      return student.logits(PROBES);
+    }
+  }
+
+  @Test
+  void onePartitionWithOneStepPerRoundIsTheDriversLoop() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = StudentTrainerResumeTest.rows(spark, "transfer", 100, false, 0);
+    Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
+    // Dropout off: the only difference left would be the order of rows or of the updates.
+    float[][] driver = train(new DriverEpochs(16, 3), 0.0, train, validation);
+    float[][] parallel = train(new DataParallelEpochs(1, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0), 0.0, train, validation);
+    assertThat(parallel).isDeepEqualTo(driver);
+  }
+
+  @Test
+  void roundsAreDeterministicAndBothCombinationsLearn() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = StudentTrainerResumeTest.rows(spark, "transfer", 160, false, 0);
+    Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
+    DataParallelEpochs gradients = new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0);
+    float[][] first = train(gradients, 0.2, train, validation);
+    float[][] again = train(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0), 0.2, train, validation);
+    assertThat(again).isDeepEqualTo(first);
+    assertThat(gradients.lastEpoch().rounds()).isEqualTo(5); // 80 rows per partition, batches of 16
+    float[][] averaged = train(new DataParallelEpochs(2, 2, 16, 3, DataParallelEpochs.Mode.MODEL_AVERAGING, 0.05, 0.0), 0.2, train, validation);
+    for (float[][] logits : List.of(first, averaged)) {
+      // Cat words score "cats" higher and dog words "dogs", as the targets say.
+      assertThat(logits[0][0]).isGreaterThan(logits[0][1]);
+      assertThat(logits[1][1]).isGreaterThan(logits[1][0]);
+      assertThat(logits[3][0]).isGreaterThan(logits[3][1]);
+      assertThat(logits[4][1]).isGreaterThan(logits[4][0]);
+    }
+  }
+
+  @Test
+  void gradientAveragingRefusesSeveralLocalSteps() {
+    assertThatThrownBy(() -> new DataParallelEpochs(2, 3, 16, 1, DataParallelEpochs.Mode.GRADIENTS, 0.01, 0))
+        .hasMessageContaining("one step per round")
+        .hasMessageContaining("localSteps=3");
+  }
+}
