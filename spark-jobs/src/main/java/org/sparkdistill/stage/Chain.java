@@ -3,6 +3,8 @@ package org.sparkdistill.stage;
 import java.util.ArrayList;
 import java.util.List;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
+import org.sparkdistill.config.TeacherKind;
 
 /** The stage sequences the CLI and the learning curve run. */
 public final class Chain {
@@ -10,7 +12,7 @@ public final class Chain {
 
   /** prepare → encode → train-teacher → score (a TorchScript teacher: prepare → score). */
   public static List<Stage> teacher(StageContext context) {
-    if (context.config().teacher.kind.equals("torchscript")) {
+    if (context.config().teacher.kind == TeacherKind.TORCHSCRIPT) {
       return List.of(new PrepareStage(context), new ScoreStage(context));
     }
     return List.of(new PrepareStage(context), new EncodeStage(context), new TrainTeacherStage(context), new ScoreStage(context));
@@ -24,8 +26,8 @@ public final class Chain {
   /** The teacher chain, then a KD student and the labels-only baseline student on the same data. */
   public static List<Stage> full(StageContext context) {
     List<Stage> stages = new ArrayList<>(teacher(context));
-    StageContext kd = new StageContext(context.spark(), context.config().withStudentMode("kd"), context.overwrite());
-    StageContext labels = new StageContext(context.spark(), context.config().withStudentMode("labels"), context.overwrite());
+    StageContext kd = new StageContext(context.spark(), context.config().withStudentMode(StudentMode.KD), context.overwrite());
+    StageContext labels = new StageContext(context.spark(), context.config().withStudentMode(StudentMode.LABELS), context.overwrite());
     stages.addAll(student(kd));
     // The baseline reads the same targets (for the labelled rows' texts and labels).
     stages.addAll(student(labels).subList(1, 4));

@@ -63,8 +63,7 @@ public final class PredictStage extends Stage {
       plan.input("examples", requireUpToDate(new PrepareStage(context)).fingerprint());
     } else {
       plan.input("data", Fingerprints.sha256Data("predict.input", p.input, context.spark().sparkContext().hadoopConfiguration()))
-          .setting("predict.idColumn", p.idColumn)
-          .setting("predict.textColumn", p.textColumn);
+          .settings(context.config(), "predict.idColumn", "predict.textColumn");
     }
     return plan;
   }

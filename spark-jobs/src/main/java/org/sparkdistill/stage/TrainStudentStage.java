@@ -11,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
@@ -53,7 +54,7 @@ public final class TrainStudentStage extends Stage {
   }
 
   private String mode() {
-    return context.config().student.mode;
+    return context.config().student.mode.toString();
   }
 
   @Override
@@ -68,35 +69,36 @@ public final class TrainStudentStage extends Stage {
   }
 
   private static int batchSize(DistillConfig.StudentSettings s) {
-    return s.mode.equals("labels") ? s.labelsOnlyBatchSize : s.batchSize;
+    return s.mode == StudentMode.LABELS ? s.labelsOnlyBatchSize : s.batchSize;
   }
 
   private double temperature(Manifest targets) {
-    String t = targets.settings().get("kd.temperature");
+    String t = targets.settings().get("targets.temperature");
     return t == null ? 1.0 : Double.parseDouble(t);
   }
 
   @Override
   public StagePlan plan() {
     DistillConfig.StudentSettings s = context.config().student;
-    if (!s.mode.equals("kd") && !s.mode.equals("labels")) {
-      throw new IllegalArgumentException("student.mode must be kd or labels, got: " + s.mode);
-    }
     Manifest targets = requireUpToDate(new TargetsStage(context));
     StagePlan plan =
         StagePlan.of(NAME)
             .input("targets", targets.fingerprint())
-            .setting("student.mode", s.mode)
+            .settings(context.config(), "student.mode")
+            // Derived from student.buckets, embeddingDim, hiddenDim, dropout, maxNgram, maxTokens, hashSeed.
             .setting("student.architecture", studentConfig(context.config()).toString())
-            .setting("student.epochs", s.epochs)
-            .setting("student.batchSize", batchSize(s))
-            .setting("student.learningRate", s.learningRate)
-            .setting("student.weightDecay", s.weightDecay)
-            .setting("student.patience", s.patience)
-            .setting("student.seed", s.seed)
+            .settings(
+                context.config(),
+                "student.epochs",
+                s.mode == StudentMode.LABELS ? "student.labelsOnlyBatchSize" : "student.batchSize",
+                "student.learningRate",
+                "student.weightDecay",
+                "student.patience",
+                "student.seed")
             .labels(context.config().data.labels);
-    if (s.mode.equals("kd")) {
-      plan.setting("student.alpha", s.alpha).setting("kd.temperature", temperature(targets));
+    if (s.mode == StudentMode.KD) {
+      // T as the targets were built with it (their manifest), under its config key.
+      plan.settings(context.config(), "student.alpha").setting("targets.temperature", temperature(targets));
     }
     return plan;
   }
@@ -106,7 +108,7 @@ public final class TrainStudentStage extends Stage {
     DistillConfig.StudentSettings s = context.config().student;
     TargetsStage targetsStage = new TargetsStage(context);
     Dataset<Row> targets = targetsStage.readTargets();
-    boolean kd = s.mode.equals("kd");
+    boolean kd = s.mode == StudentMode.KD;
     Column trainSplits =
         kd
             ? functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value())

@@ -48,7 +48,7 @@ public final class KdTargetBuilder implements TargetBuilder {
   @Override
   public SortedMap<String, String> settings() {
     SortedMap<String, String> s = new TreeMap<>();
-    s.put("kd.temperature", Double.toString(temperature));
+    s.put("targets.temperature", Double.toString(temperature));
     return s;
   }
 
