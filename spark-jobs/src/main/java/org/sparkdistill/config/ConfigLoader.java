@@ -243,7 +243,7 @@ public final class ConfigLoader {
   static void validate(DistillConfig c, boolean defaultsOnly) {
     List<String> errors = new ArrayList<>();
     Settings.validate(c).forEach(v -> errors.add(v.message()));
-    if (c.data.labels != null) {
+    if (c.data != null && c.data.labels != null) {
       if (c.data.labels.isEmpty()) {
         errors.add(
             "data.labels must list the label set in class order"
@@ -256,8 +256,8 @@ public final class ConfigLoader {
         errors.add("data.labels must not repeat a label, got: " + c.data.labels);
       }
     }
-    var split = c.data.split;
-    if (split.testFraction + split.validationFraction >= 1) {
+    var split = c.data == null ? null : c.data.split;
+    if (split != null && split.testFraction + split.validationFraction >= 1) {
       errors.add(
           String.format(
               Locale.ROOT,
@@ -265,7 +265,7 @@ public final class ConfigLoader {
               split.testFraction,
               split.validationFraction));
     }
-    if (c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
+    if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }
     if (!errors.isEmpty()) {

@@ -74,6 +74,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void emptyValuesInAFileAreErrorsNotZeros() throws Exception {
+    Path conf = Files.writeString(tmp.resolve("e.yaml"), "data:\n  labels: [a, b]\n  split:\nencoder:\n  maxLength:\n");
+    assertThatThrownBy(() -> ConfigLoader.load(conf, List.of()))
+        .hasMessageContaining("config file " + conf + ", key encoder.maxLength: expected an integer, got null (an empty value)");
+    Path group = Files.writeString(tmp.resolve("g.yaml"), "data:\n  labels: [a, b]\n  split:\n");
+    assertThatThrownBy(() -> ConfigLoader.load(group, List.of()))
+        .hasMessageContaining("data.split.seed must be set, got: null")
+        .hasMessageContaining("data.split.testFraction must be set, got: null");
+  }
+
+  @Test
   void unknownKeysAreBlamedOnTheirSource() throws Exception {
     assertThatThrownBy(() -> local("encoder.maxLenght=64"))
         .hasMessageStartingWith("--set encoder.maxLenght=64: unknown config key 'maxLenght' under encoder (valid keys under encoder: ")
