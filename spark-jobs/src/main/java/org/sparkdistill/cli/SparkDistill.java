@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
       BenchmarkCommand.class,
+      ConfigCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SparkDistill implements Runnable {

@@ -1,35 +1,81 @@
 package org.sparkdistill.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import org.sparkdistill.udfs.model.DeviceSelector;
-import org.sparkdistill.udfs.model.Pooling;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 
-/** Reads a YAML config, applies {@code key=value} overrides and validates the result. */
+/**
+ * Reads a YAML config, applies {@code key=value} overrides and validates the result: every
+ * single-field rule declared with {@link Setting} ({@link Settings#validate}), enum values (their
+ * type lists the valid ones) and the rules that relate several fields, here.
+ *
+ * <p>Errors name their source: a type error or unknown key that came from {@code --set} quotes
+ * the override ({@code --set encoder.maxLength=abc: expected an integer, got 'abc'}), one from the
+ * file names the file and key.
+ */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private static final Set<String> FORMATS = Set.of("debian-jsonl", "imdb-json", "parquet");
+  private static final ObjectMapper YAML = mapper();
 
   private ConfigLoader() {}
 
+  private static ObjectMapper mapper() {
+    ObjectMapper m =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    // An empty value is not 0, false or an empty string: it is an error naming the key.
+    for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean, LogicalType.Enum)) {
+      m.coercionConfigFor(t).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+    }
+    SimpleModule enums = new SimpleModule("config-enums");
+    enums.setDeserializerModifier(
+        new BeanDeserializerModifier() {
+          @Override
+          public JsonDeserializer<?> modifyEnumDeserializer(DeserializationConfig config, JavaType type, BeanDescription beanDesc, JsonDeserializer<?> deserializer) {
+            return new EnumDeserializer(type.getRawClass());
+          }
+        });
+    return m.registerModule(enums);
+  }
+
   /**
    * Loads {@code file} (null: defaults only) and applies {@code overrides}, each {@code
-   * dotted.path=value}; lists as YAML ({@code curve.seeds=[1,2]}), labels also comma-separated.
+   * dotted.path=value}; list settings take YAML ({@code curve.seeds=[1,2]}) or comma-separated
+   * values ({@code data.labels=a,b}).
    *
-   * @throws IllegalArgumentException naming the file, key or value that is wrong
+   * @throws IllegalArgumentException naming the file or override, key and value that is wrong
    */
   public static DistillConfig load(Path file, List<String> overrides) {
     ObjectNode tree;
@@ -46,135 +92,207 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
     }
+    // Dotted key -> the override text that set it, to blame errors on --set rather than the file.
+    Map<String, String> fromOverrides = new LinkedHashMap<>();
     for (String override : overrides) {
-      apply(tree, override);
+      fromOverrides.put(apply(tree, override), override);
     }
     DistillConfig config;
     try {
       config = YAML.readerFor(DistillConfig.class).readValue((JsonNode) tree);
     } catch (UnrecognizedPropertyException e) {
-      throw new IllegalArgumentException(
-          "unknown config key '" + e.getPropertyName() + "' at " + path(e) + " in " + (file == null ? "overrides" : file),
-          e);
+      throw new IllegalArgumentException(unknownKey(e, file, fromOverrides), e);
+    } catch (JsonMappingException e) {
+      throw new IllegalArgumentException(typeError(e, tree, file, fromOverrides), e);
     } catch (IOException e) {
       throw new IllegalArgumentException("config " + (file == null ? "overrides" : file) + ": " + e.getMessage(), e);
     }
-    validate(config);
+    validate(config, file == null);
     return config;
   }
 
-  private static String path(UnrecognizedPropertyException e) {
-    List<String> parts = new ArrayList<>();
-    e.getPath().forEach(ref -> parts.add(ref.getFieldName()));
-    return String.join(".", parts);
-  }
-
-  private static void apply(ObjectNode tree, String override) {
+  /** Applies one {@code key=value} to {@code tree}; returns the dotted key. */
+  private static String apply(ObjectNode tree, String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
       throw new IllegalArgumentException("override must be key=value (e.g. encoder.maxLength=64), got: " + override);
     }
-    String[] keys = override.substring(0, eq).trim().split("\\.");
+    String key = override.substring(0, eq).trim();
+    String[] keys = key.split("\\.");
     String value = override.substring(eq + 1);
     ObjectNode node = tree;
     for (int i = 0; i < keys.length - 1; i++) {
       // spark.conf keys contain dots themselves: the rest of the key is one map key.
       if (keys[i].equals("conf") && i > 0 && keys[i - 1].equals("spark")) {
         ObjectNode conf = node.with("conf");
-        conf.set(String.join(".", java.util.Arrays.copyOfRange(keys, i + 1, keys.length)), TextNode.valueOf(value));
-        return;
+        conf.set(String.join(".", Arrays.copyOfRange(keys, i + 1, keys.length)), TextNode.valueOf(value));
+        return key;
       }
-      node = node.with(keys[i]);
+      JsonNode child = node.get(keys[i]);
+      node = child instanceof ObjectNode o ? o : node.putObject(keys[i]);
     }
     String last = keys[keys.length - 1];
-    if (last.equals("labels")) {
-      var array = node.putArray(last);
-      for (String label : value.split(",")) {
-        if (!label.isBlank()) {
-          array.add(label.trim());
-        }
-      }
-    } else if (value.trim().startsWith("[")) {
+    boolean list = Settings.entry(key).map(e -> List.class.isAssignableFrom(e.field().getType())).orElse(false);
+    if (value.trim().startsWith("[")) {
       try {
         node.set(last, YAML.readTree(value));
       } catch (IOException e) {
-        throw new IllegalArgumentException("override " + override + ": the value is not a YAML list: " + e.getMessage(), e);
+        throw new IllegalArgumentException("--set " + override + ": the value is not a YAML list: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+      }
+    } else if (list) {
+      ArrayNode array = node.putArray(last);
+      for (String element : value.split(",")) {
+        if (!element.isBlank()) {
+          array.add(element.trim());
+        }
       }
     } else {
       node.set(last, TextNode.valueOf(value));
     }
+    return key;
   }
 
+  /** The override that set {@code key} (or a key above or below it), if any. */
+  private static Optional<String> override(String key, Map<String, String> fromOverrides) {
+    for (Map.Entry<String, String> o : fromOverrides.entrySet()) {
+      String k = o.getKey();
+      if (k.equals(key) || key.startsWith(k + ".") || k.startsWith(key + ".")) {
+        return Optional.of(o.getValue());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String unknownKey(UnrecognizedPropertyException e, Path file, Map<String, String> fromOverrides) {
+    List<String> parts = fieldNames(e);
+    String parent = String.join(".", parts.subList(0, parts.size() - 1));
+    String key = String.join(".", parts);
+    TreeSet<String> known = new TreeSet<>();
+    if (e.getKnownPropertyIds() != null) {
+      e.getKnownPropertyIds().forEach(id -> known.add(String.valueOf(id)));
+    }
+    String valid = " (valid keys " + (parent.isEmpty() ? "at the top level" : "under " + parent) + ": " + String.join(", ", known) + ")";
+    String what = "unknown config key '" + e.getPropertyName() + "'" + (parent.isEmpty() ? "" : " under " + parent);
+    return override(key, fromOverrides)
+        .map(o -> "--set " + o + ": " + what + valid)
+        .orElseGet(() -> what + " at " + key + " in " + (file == null ? "the built-in defaults" : "config file " + file) + valid);
+  }
+
+  private static String typeError(JsonMappingException e, ObjectNode tree, Path file, Map<String, String> fromOverrides) {
+    List<String> parts = fieldNames(e);
+    String key = String.join(".", parts);
+    Optional<Settings.Entry> entry = Settings.entry(key);
+    String expected;
+    if (e instanceof InvalidFormatException f && f.getTargetType() != null && (f.getTargetType().isEnum() || entry.isEmpty())) {
+      expected = Settings.expected(f.getTargetType());
+    } else if (entry.isPresent()) {
+      expected = Settings.expected(entry.get());
+    } else {
+      expected = "another value";
+    }
+    String got = badValue(e, tree);
+    String message = "expected " + expected + ", got " + got;
+    return override(key, fromOverrides)
+        .map(o -> "--set " + o + ": " + message)
+        .orElseGet(() -> (file == null ? "configuration" : "config file " + file) + ", key " + key + ": " + message);
+  }
+
+  /** The offending value as written: the element or scalar Jackson rejected, quoted. */
+  private static String badValue(JsonMappingException e, ObjectNode tree) {
+    if (e instanceof InvalidFormatException f && f.getValue() != null) {
+      return "'" + f.getValue() + "'";
+    }
+    StringBuilder pointer = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      pointer.append('/').append(ref.getFieldName() != null ? ref.getFieldName().replace("~", "~0").replace("/", "~1") : ref.getIndex());
+    }
+    JsonNode node = tree.at(JsonPointer.compile(pointer.length() == 0 ? "" : pointer.toString()));
+    if (node == null || node.isMissingNode()) {
+      return "an unreadable value";
+    }
+    if (node.isNull()) {
+      return "null (an empty value)";
+    }
+    if (node.isObject()) {
+      return "a mapping " + node;
+    }
+    return "'" + (node.isTextual() ? node.asText() : node.toString()) + "'";
+  }
+
+  private static List<String> fieldNames(JsonMappingException e) {
+    List<String> parts = new ArrayList<>();
+    e.getPath().forEach(ref -> {
+      if (ref.getFieldName() != null) {
+        parts.add(ref.getFieldName());
+      }
+    });
+    return parts;
+  }
+
+  /** Validates {@code c} as loaded from a config file. */
   static void validate(DistillConfig c) {
+    validate(c, false);
+  }
+
+  /**
+   * Every rule: each field's {@link Setting} and the rules relating several fields.
+   *
+   * @param defaultsOnly no config file was given (named in the error for a missing label set)
+   * @throws IllegalArgumentException listing every broken rule
+   */
+  static void validate(DistillConfig c, boolean defaultsOnly) {
     List<String> errors = new ArrayList<>();
-    if (!FORMATS.contains(c.data.format)) {
-      errors.add("data.format must be one of " + FORMATS + ", got: " + c.data.format);
+    Settings.validate(c).forEach(v -> errors.add(v.message()));
+    if (c.data != null && c.data.labels != null) {
+      if (c.data.labels.isEmpty()) {
+        errors.add(
+            "data.labels must list the label set in class order"
+                + (defaultsOnly ? " (no --config given: built-in defaults were used; pass --config conf/local.yaml)" : ""));
+      }
+      if (c.data.labels.stream().anyMatch(l -> l == null || l.isBlank())) {
+        errors.add("data.labels must not contain a blank label, got: " + c.data.labels);
+      }
+      if (c.data.labels.stream().distinct().count() != c.data.labels.size()) {
+        errors.add("data.labels must not repeat a label, got: " + c.data.labels);
+      }
     }
-    if (c.data.path == null || c.data.path.isBlank()) {
-      errors.add("data.path must name the raw data file or directory");
-    }
-    if (c.data.labels.isEmpty()) {
-      errors.add("data.labels must list the label set in class order");
-    }
-    if (c.data.labels.stream().distinct().count() != c.data.labels.size()) {
-      errors.add("data.labels must not repeat a label, got: " + c.data.labels);
-    }
-    if (c.data.maxRows < 0) {
-      errors.add("data.maxRows must be >= 0, got: " + c.data.maxRows);
-    }
-    var split = c.data.split;
-    if (split.testFraction <= 0 || split.validationFraction <= 0 || split.testFraction + split.validationFraction >= 1) {
+    var split = c.data == null ? null : c.data.split;
+    if (split != null && split.testFraction + split.validationFraction >= 1) {
       errors.add(
           String.format(
               Locale.ROOT,
-              "data.split.testFraction and validationFraction must be > 0 and sum to < 1, got: %s and %s",
+              "data.split.testFraction + data.split.validationFraction must be < 1 (the rest is the pool), got: %s + %s",
               split.testFraction,
               split.validationFraction));
     }
-    if (split.labelledPerClass < 0) {
-      errors.add("data.split.labelledPerClass must be >= 0, got: " + split.labelledPerClass);
-    }
-    if (split.transferFraction < 0 || split.transferFraction >= 1) {
-      errors.add("data.split.transferFraction must be in [0, 1), got: " + split.transferFraction);
-    }
-    positive(errors, "encoder.maxLength", c.encoder.maxLength);
-    positive(errors, "encoder.batchSize", c.encoder.batchSize);
-    positive(errors, "encoder.intraOpThreads", c.encoder.intraOpThreads);
-    check(errors, () -> Pooling.parse(c.encoder.pooling));
-    check(errors, () -> DeviceSelector.Preference.parse(c.encoder.device));
-    if (!c.teacher.kind.equals("head") && !c.teacher.kind.equals("torchscript")) {
-      errors.add("teacher.kind must be head or torchscript, got: " + c.teacher.kind);
-    }
-    if (c.teacher.kind.equals("torchscript") && c.teacher.torchscript.isBlank()) {
+    if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }
-    if (c.teacher.dropout < 0 || c.teacher.dropout >= 1) {
-      errors.add("teacher.dropout must be in [0, 1), got: " + c.teacher.dropout);
-    }
-    positive(errors, "teacher.epochs", c.teacher.epochs);
-    positive(errors, "teacher.batchSize", c.teacher.batchSize);
-    positive(errors, "teacher.patience", c.teacher.patience);
-    if (!(c.teacher.learningRate > 0)) {
-      errors.add("teacher.learningRate must be > 0, got: " + c.teacher.learningRate);
-    }
-    positive(errors, "score.mcPasses", c.score.mcPasses);
-    positive(errors, "score.batchSize", c.score.batchSize);
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", errors));
     }
   }
 
-  private static void positive(List<String> errors, String key, long value) {
-    if (value < 1) {
-      errors.add(key + " must be >= 1, got: " + value);
-    }
-  }
+  /**
+   * Binds an enum setting by its configuration spelling (case-insensitive, {@code _} for {@code
+   * -}); anything else is an {@link InvalidFormatException} whose target type lists the values.
+   */
+  private static final class EnumDeserializer extends JsonDeserializer<Object> {
+    private final Class<?> type;
 
-  private static void check(List<String> errors, Runnable parse) {
-    try {
-      parse.run();
-    } catch (IllegalArgumentException e) {
-      errors.add(e.getMessage());
+    EnumDeserializer(Class<?> type) {
+      this.type = type;
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      String text = p.currentToken() == JsonToken.VALUE_STRING || p.currentToken().isScalarValue() ? p.getText() : p.readValueAsTree().toString();
+      Object found = ConfigEnums.find((Class) type, text);
+      if (found == null) {
+        throw InvalidFormatException.from(p, "expected one of " + ConfigEnums.names(type), text, type);
+      }
+      return found;
     }
   }
 }

@@ -4,20 +4,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkdistill.udfs.model.DeviceSelector;
+import org.sparkdistill.udfs.model.Pooling;
 
 /**
  * The whole configuration of a run, bound from YAML ({@code conf/*.yaml}) with command-line
- * overrides ({@code --set encoder.maxLength=64}). Every field has a default; {@link
- * ConfigLoader} validates the result before any stage starts.
+ * overrides ({@code --set encoder.maxLength=64}). Each setting is declared once, here: a public
+ * field whose dotted path is its YAML, {@code --set} and manifest key, whose initializer is its
+ * default and whose {@link Setting} holds its documentation and rule ({@link Settings} reads them;
+ * {@code spark-distill config} prints them). {@link ConfigLoader} validates the result before any
+ * stage starts. A new field needs {@code @Setting} (a test enforces it).
  */
 public final class DistillConfig {
-  /** Root of every stage output; pin it per scheduled run (e.g. {@code .../ds=2026-11-22}). */
+  @Setting(doc = "Root of every stage output; pin it per scheduled run (e.g. .../ds=2026-11-22).", nonBlank = true)
   public String workDir = "work/default";
 
-  /**
-   * Output directory per stage name, overriding {@code <workDir>/<stage>}: e.g. point {@code
-   * encode} of several runs (label budgets, seeds, heads) at one shared encoding of the same texts.
-   */
+  @Setting(
+      doc = "Output directory per stage name, overriding <workDir>/<stage>: e.g. point encode of several runs"
+          + " (label budgets, seeds, heads) at one shared encoding of the same texts.")
   public Map<String, String> outputs = new LinkedHashMap<>();
 
   public SparkSettings spark = new SparkSettings();
@@ -36,75 +40,94 @@ public final class DistillConfig {
     return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(this, DistillConfig.class);
   }
 
-  /** A copy whose student stages train in {@code mode} ({@code kd} or {@code labels}). */
-  public DistillConfig withStudentMode(String mode) {
+  /** A copy whose student stages train in {@code mode}. */
+  public DistillConfig withStudentMode(StudentMode mode) {
     DistillConfig c = copy();
     c.student.mode = mode;
     return c;
   }
 
+  /** A copy whose student stages train in {@code mode} ({@code kd} or {@code labels}). */
+  public DistillConfig withStudentMode(String mode) {
+    return withStudentMode(StudentMode.parse(mode));
+  }
+
   /** Spark session settings, used only where spark-submit has not set them already. */
   public static final class SparkSettings {
-    /** Master for runs outside spark-submit; ignored when {@code spark.master} is already set. */
+    @Setting(doc = "Master for runs outside spark-submit; ignored when spark.master is already set.", nonBlank = true)
     public String master = "local[2]";
 
+    @Setting(doc = "Spark application name.", nonBlank = true)
     public String appName = "spark-distill";
-    /** Extra Spark properties applied when the session is created here. */
+
+    @Setting(doc = "Extra Spark properties applied when the session is created here (--set spark.conf.spark.x.y=v).")
     public Map<String, String> conf = new LinkedHashMap<>();
   }
 
   /** Where the raw examples come from and how they are split. */
   public static final class DataSettings {
-    /**
-     * {@code debian-jsonl}, {@code imdb-json} (both parsed on the driver: files up to a few hundred
-     * MB) or {@code parquet} (read with Spark). See {@code org.sparkdistill.data.ExamplePreparer}.
-     */
-    public String format = "debian-jsonl";
-    /** File or directory of the raw data. */
+    @Setting(doc = "debian-jsonl, imdb-json (both parsed on the driver: files up to a few hundred MB) or parquet (read with Spark).")
+    public DataFormat format = DataFormat.DEBIAN_JSONL;
+
+    @Setting(doc = "File or directory of the raw data.", nonBlank = true)
     public String path = "data/debian/debian-sections-20.jsonl.gz";
-    /** The label set, in class-index order. A label outside it is an error naming the row. */
+
+    @Setting(doc = "The label set, in class-index order. A label outside it is an error naming the row.")
     public List<String> labels = new ArrayList<>();
-    /** Column names of a {@code parquet} source. */
+
     public ColumnSettings columns = new ColumnSettings();
-    /** Keep at most this many rows (seeded sample after deduplication); 0 keeps all. */
+
+    @Setting(doc = "Keep at most this many rows (seeded sample, stratified by label, after deduplication); 0 keeps all.", min = 0)
     public int maxRows = 0;
 
     public SplitSettings split = new SplitSettings();
   }
 
   /**
-   * Column names of a user's Parquet dataset. id: string, int or long, unique; text: non-blank
-   * UTF-8 string; label: string, required on every row and one of {@code data.labels} (unlabelled
-   * rows are an error, not transfer data).
+   * Column names of a user's Parquet dataset ({@code data.format: parquet}). id: string, int or
+   * long, unique; text: non-blank UTF-8 string; label: string, required on every row and one of
+   * {@code data.labels} (unlabelled rows are an error, not transfer data).
    */
   public static final class ColumnSettings {
+    @Setting(doc = "Id column (string, int or long; unique) of a parquet source.", nonBlank = true)
     public String id = "id";
+
+    @Setting(doc = "Text column (non-blank UTF-8 string) of a parquet source.", nonBlank = true)
     public String text = "text";
+
+    @Setting(doc = "Label column (string, one of data.labels, on every row) of a parquet source.", nonBlank = true)
     public String label = "label";
-    /**
-     * Rows sharing a group value always land in one split (Debian: the source package), so near
-     * duplicate texts cannot leak between train and test. Empty: each row is its own group.
-     */
+
+    @Setting(
+        doc = "Rows sharing a group value always land in one split (Debian: the source package), so near-duplicate"
+            + " texts cannot leak between train and test. Empty: each row is its own group.")
     public String group = "";
   }
 
   /** Seeded split into train (labelled), validation, transfer (labels removed) and test. */
   public static final class SplitSettings {
-    /** Seeds the test / validation / pool assignment of groups, and the {@code maxRows} sample. */
+    @Setting(doc = "Seeds the test / validation / pool assignment of groups, and the data.maxRows sample.")
     public long seed = 42;
-    /**
-     * Seeds which pool rows are labelled (train) and which become transfer; null: {@link #seed}.
-     * Varying it alone keeps test and validation fixed (learning curves over label draws).
-     */
+
+    @Setting(
+        doc = "Seeds which pool rows are labelled (train) and which become transfer; null: data.split.seed. Varying it"
+            + " alone keeps test and validation fixed (learning curves over label draws).",
+        nullable = true)
     public Long labelSeed = null;
+
+    @Setting(doc = "Share of groups in the test split (test + validation < 1).", min = 0, minExclusive = true, max = 1, maxExclusive = true)
     public double testFraction = 0.2;
+
+    @Setting(doc = "Share of groups in the validation split (test + validation < 1).", min = 0, minExclusive = true, max = 1, maxExclusive = true)
     public double validationFraction = 0.1;
-    /**
-     * Labelled texts per class kept in the train split; the rest of the pool becomes the transfer
-     * split. 0: use {@link #transferFraction} instead.
-     */
+
+    @Setting(
+        doc = "Labelled texts per class kept in the train split; the rest of the pool becomes the transfer split."
+            + " 0: use data.split.transferFraction instead.",
+        min = 0)
     public int labelledPerClass = 50;
-    /** Share of the pool moved to the transfer split when {@code labelledPerClass} is 0. */
+
+    @Setting(doc = "Share of the pool moved to the transfer split when data.split.labelledPerClass is 0.", min = 0, max = 1, maxExclusive = true)
     public double transferFraction = 0.5;
 
     /** The seed of the labelled / transfer draw. */
@@ -115,147 +138,217 @@ public final class DistillConfig {
 
   /** The frozen ONNX sentence encoder. */
   public static final class EncoderSettings {
+    @Setting(doc = "The encoder's ONNX file.", nonBlank = true)
     public String model = "target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx";
+
+    @Setting(doc = "The encoder's HuggingFace tokenizer.json.", nonBlank = true)
     public String tokenizer = "target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json";
-    /** Set explicitly; the MiniLM tokenizer.json would otherwise truncate at 128 silently. */
+
+    @Setting(
+        doc = "Tokens per text, [CLS] and [SEP] included; set explicitly, the MiniLM tokenizer.json would otherwise"
+            + " truncate at 128 silently. Encoder cost grows about linearly with it.",
+        min = 2,
+        max = 8192)
     public int maxLength = 128;
 
+    @Setting(doc = "Truncate longer texts (counted in the manifest's truncatedCount); false: a longer text is an error naming the row.")
     public boolean truncation = true;
-    /** {@code mean} or {@code cls}. */
-    public String pooling = "mean";
 
+    @Setting(doc = "mean (masked mean of the token vectors, what all-MiniLM-L6-v2 was trained with) or cls (the first token).")
+    public Pooling pooling = Pooling.MEAN;
+
+    @Setting(doc = "L2-normalise the pooled vector.")
     public boolean normalize = true;
-    /** Texts per ONNX call. */
+
+    @Setting(doc = "Texts per ONNX call.", min = 1)
     public int batchSize = 32;
-    /** ONNX Runtime threads per task; size to the cores of one task slot. */
+
+    @Setting(doc = "ONNX Runtime threads per task; size to the cores of one task slot.", min = 1)
     public int intraOpThreads = 1;
-    /** {@code auto}, {@code cpu} or {@code gpu}. */
-    public String device = "auto";
-    /** Partitions of the encode stage; 0: Spark's default parallelism. */
+
+    @Setting(doc = "auto (the task's GPU when Spark assigned one, else the CPU), cpu or gpu (no GPU assigned is an error).")
+    public DeviceSelector.Preference device = DeviceSelector.Preference.AUTO;
+
+    @Setting(doc = "Partitions of the encode stage; 0: Spark's default parallelism.", min = 0)
     public int partitions = 0;
   }
 
+  /**
+   * What the head trainer ({@code teacher.*}) and the student trainer ({@code student.*}) share:
+   * the same keys, rules and documentation, with each trainer's own defaults set by its
+   * subclass's constructor. The YAML keys stay flat ({@code teacher.epochs}, {@code
+   * student.epochs}).
+   */
+  public abstract static class TrainingSettings {
+    @Setting(doc = "Maximum epochs; early stopping on validation accuracy usually ends training sooner.", min = 1)
+    public int epochs;
+
+    @Setting(doc = "Rows per optimizer step (student: in kd mode; labels mode uses student.labelsOnlyBatchSize).", min = 1)
+    public int batchSize;
+
+    @Setting(doc = "Adam learning rate.", min = 0, minExclusive = true)
+    public double learningRate;
+
+    @Setting(doc = "L2 weight decay added to the gradient.", min = 0)
+    public double weightDecay;
+
+    @Setting(doc = "Epochs without a better validation accuracy before training stops.", min = 1)
+    public int patience;
+
+    @Setting(doc = "Seeds initialisation, dropout masks and the shuffling of training rows.")
+    public long seed;
+
+    protected TrainingSettings(int epochs, int batchSize, double learningRate, double weightDecay, int patience, long seed) {
+      this.epochs = epochs;
+      this.batchSize = batchSize;
+      this.learningRate = learningRate;
+      this.weightDecay = weightDecay;
+      this.patience = patience;
+      this.seed = seed;
+    }
+  }
+
   /** The teacher: a trained head over the encoder, or a whole TorchScript model. */
-  public static final class TeacherSettings {
-    /** {@code head} (encoder + trained dropout/linear head) or {@code torchscript}. */
-    public String kind = "head";
-    /** TorchScript file for {@code kind: torchscript}; see docs/teacher-contract in the README. */
+  public static final class TeacherSettings extends TrainingSettings {
+    @Setting(doc = "head (encoder + trained dropout/linear head) or torchscript (a whole scripted model, teacher.torchscript).")
+    public TeacherKind kind = TeacherKind.HEAD;
+
+    @Setting(doc = "TorchScript file for teacher.kind: torchscript; the contract is in the README (TorchScript teachers).")
     public String torchscript = "";
-    /** Tokenizer for the TorchScript teacher; defaults to the encoder's. */
+
+    @Setting(doc = "Tokenizer for the TorchScript teacher; empty: encoder.tokenizer.")
     public String torchscriptTokenizer = "";
 
+    @Setting(doc = "Dropout rate of the head, in training and in MC-dropout scoring.", min = 0, max = 1, maxExclusive = true)
     public double dropout = 0.1;
-    public int epochs = 200;
-    public int batchSize = 32;
-    public double learningRate = 0.01;
-    public double weightDecay = 1e-4;
-    /** Epochs without a better validation accuracy before training stops. */
-    public int patience = 20;
 
-    public long seed = 13;
+    public TeacherSettings() {
+      super(200, 32, 0.01, 1e-4, 20, 13);
+    }
   }
 
   /** Monte-Carlo-dropout scoring. */
   public static final class ScoreSettings {
-    /** K: passes with dropout on per row. */
+    @Setting(doc = "K: passes with dropout on per row (cost: K head evaluations, or K+1 forwards for TorchScript).", min = 1)
     public int mcPasses = 16;
-    /** Seed of the dropout masks; masks derive from (row id, pass, seed). */
+
+    @Setting(doc = "Seed of the dropout masks; masks derive from (row id, pass, seed).")
     public long seed = 2024;
-    /** Rows per batch for the TorchScript teacher. */
+
+    @Setting(doc = "Rows per batch for the TorchScript teacher (shapes its MC draws).", min = 1)
     public int batchSize = 32;
   }
 
   /** The targets stage: which method turns the teacher cache into training targets. */
   public static final class TargetSettings {
-    /** {@code kd}: softmax(logits / temperature) (Hinton et al.). LELP and MUKA plug in here. */
+    @Setting(doc = "The method that builds targets from the teacher cache: kd (softmax(logits / T), Hinton et al.).", nonBlank = true)
     public String method = "kd";
-    /** T of plain KD; the student's KL term uses the same T and is scaled by T². */
+
+    @Setting(doc = "T of plain KD; the student's KL term uses the same T and is scaled by T^2.", min = 0, minExclusive = true)
     public double temperature = 2.0;
   }
 
   /** The student and its training. */
-  public static final class StudentSettings {
-    /**
-     * {@code kd}: labels + teacher targets on the train and transfer splits; {@code labels}: the
-     * same student on the labelled train split alone (the baseline).
-     */
-    public String mode = "kd";
-    /** Weight of the cross-entropy on true labels; (1 - alpha) weighs the T²-scaled KL term. */
+  public static final class StudentSettings extends TrainingSettings {
+    @Setting(
+        doc = "kd: labels + teacher targets on the train and transfer splits; labels: the same student on the labelled"
+            + " train split alone (the baseline).")
+    public StudentMode mode = StudentMode.KD;
+
+    @Setting(doc = "Weight of the cross-entropy on true labels; (1 - alpha) weighs the T^2-scaled KL term.", min = 0, max = 1)
     public double alpha = 0.5;
 
-    /**
-     * The student architecture, a registered kind ({@code ngram-bag}: hashed word n-grams into an
-     * embedding bag; its settings are the fields below).
-     */
+    @Setting(
+        doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag; its"
+            + " settings are the fields below).",
+        nonBlank = true)
     public String architecture = "ngram-bag";
 
+    @Setting(doc = "Hash buckets of the n-gram embedding (parameters: (buckets + 1) x embeddingDim).", min = 1)
     public int buckets = 32768;
+
+    @Setting(doc = "Width of the embedding bag.", min = 1)
     public int embeddingDim = 64;
-    /** 0: embedding bag straight into the output layer. */
+
+    @Setting(doc = "Hidden layer width; 0: embedding bag straight into the output layer.", min = 0)
     public int hiddenDim = 0;
 
+    @Setting(doc = "Dropout rate after the embedding bag.", min = 0, max = 1, maxExclusive = true)
     public double dropout = 0.5;
+
+    @Setting(doc = "Longest word n-gram hashed (2: unigrams and bigrams).", min = 1)
     public int maxNgram = 2;
+
+    @Setting(doc = "Words per text kept before hashing.", min = 1)
     public int maxTokens = 256;
+
+    @Setting(doc = "Seed of the n-gram hash.")
     public long hashSeed = 17;
-    public int epochs = 40;
-    /** Rows per step in {@code kd} mode (train + transfer: thousands of rows). */
-    public int batchSize = 128;
-    /**
-     * Rows per step in {@code labels} mode, which trains on ~10x fewer rows: smaller batches give
-     * it the steps it needs (chosen on validation, like every student setting; see the README).
-     */
+
+    @Setting(
+        doc = "Rows per step in labels mode, which trains on ~10x fewer rows: smaller batches give it the steps it needs"
+            + " (chosen on validation, like every student setting).",
+        min = 1)
     public int labelsOnlyBatchSize = 32;
 
-    public double learningRate = 0.01;
-    public double weightDecay = 0.0;
-    /** Epochs without a better validation accuracy before training stops. */
-    public int patience = 5;
-
-    public long seed = 5;
-    /** Resume from the latest checkpoint of the same configuration, if any. */
+    @Setting(doc = "Resume from the latest checkpoint of the same configuration, if any.")
     public boolean resume = true;
 
-    /**
-     * {@code driver}: the driver streams the rows and takes every step (one core, exact resume);
-     * {@code data-parallel}: rounds over {@link #parallelism} executor tasks, combined by {@link
-     * #combine} (see {@code org.sparkdistill.train.DataParallelEpochs}).
-     */
-    public String trainer = "driver";
-    /** Data-parallel tasks (row partitions) per round; give each its own executor JVM. */
+    @Setting(
+        doc = "driver: the driver streams the rows and takes every step (one core, exact resume); data-parallel: rounds"
+            + " over student.parallelism executor tasks, combined by student.combine.")
+    public StudentTrainerKind trainer = StudentTrainerKind.DRIVER;
+
+    @Setting(doc = "Data-parallel tasks (row partitions) per round; give each its own executor JVM.", min = 1)
     public int parallelism = 2;
-    /** Data-parallel: {@code gradients} (synchronous averaging, one step per round) or {@code model-averaging} (local SGD). */
-    public String combine = "gradients";
-    /** Data-parallel model averaging: local steps per task per round. */
+
+    @Setting(doc = "Data-parallel: gradients (synchronous averaging, one step per round) or model-averaging (local SGD).")
+    public CombineMode combine = CombineMode.GRADIENTS;
+
+    @Setting(doc = "Data-parallel model averaging: local steps per task per round (gradients: must be 1).", min = 1)
     public int localSteps = 1;
+
+    public StudentSettings() {
+      super(40, 128, 0.01, 0.0, 5, 5);
+    }
   }
 
   /** The predict stage. */
   public static final class PredictSettings {
-    /** Parquet dataset to predict; empty: the prepared examples of this run. */
+    @Setting(doc = "Parquet dataset to predict; empty: the prepared examples of this run.")
     public String input = "";
-    /** Id and text columns of {@code input}. */
+
+    @Setting(doc = "Id column of predict.input.", nonBlank = true)
     public String idColumn = "id";
 
+    @Setting(doc = "Text column of predict.input.", nonBlank = true)
     public String textColumn = "text";
+
+    @Setting(doc = "Texts per student forward.", min = 1)
     public int batchSize = 64;
   }
 
   /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
   public static final class CurveSettings {
+    @Setting(doc = "Labelled texts per class of each curve point.", min = 1)
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
+
+    @Setting(doc = "Seeds per point: each changes the label draw (data.split.labelSeed) and the initialisations.")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
   }
 
   /** The evaluate stage. */
   public static final class EvaluateSettings {
-    /** Equal-width confidence bins of the expected calibration error. */
+    @Setting(doc = "Equal-width confidence bins of the expected calibration error.", min = 1)
     public int calibrationBins = 15;
-    /** Measure teacher vs student throughput (one JVM, same texts and batch size, after warm-up). */
+
+    @Setting(doc = "Measure teacher vs student throughput (one JVM, same texts and batch size, after warm-up).")
     public boolean speed = true;
-    /** Test texts timed by the speed comparison. */
+
+    @Setting(doc = "Test texts timed by the speed comparison.", min = 1)
     public int speedRows = 128;
-    /** Timed repeats per model after one warm-up pass; the best counts. */
+
+    @Setting(doc = "Timed repeats per model after one warm-up pass; the best counts.", min = 1)
     public int speedRepeats = 2;
   }
 }

@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.evaluate.MeanStd;
 import org.sparkdistill.stage.Chain;
 import org.sparkdistill.stage.EncodeStage;
@@ -74,7 +75,7 @@ public final class LearningCurve {
         for (Stage stage : Chain.full(new StageContext(spark, config, overwrite))) {
           StageResult result = stage.run();
           if (stage instanceof EvaluateStage) {
-            if ("kd".equals(result.manifest().metrics().get("studentMode"))) {
+            if (StudentMode.parse(String.valueOf(result.manifest().metrics().get("studentMode"))) == StudentMode.KD) {
               kd = result.manifest().metrics();
             } else {
               labels = result.manifest().metrics();

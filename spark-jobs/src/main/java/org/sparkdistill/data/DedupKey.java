@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 import org.apache.spark.sql.Column;
+import org.sparkdistill.config.DataFormat;
 
 /**
  * The text that decides whether two rows are duplicates, as a SHA-256 hex digest so the shuffle
@@ -25,9 +26,9 @@ final class DedupKey {
   private DedupKey() {}
 
   /** The key column for rows of {@link RawColumns#schema()} read in {@code format}. */
-  static Column of(String format) {
+  static Column of(DataFormat format) {
     Column whole = normalise(col(RawColumns.TEXT));
-    if (!format.equals(ExamplePreparer.DEBIAN_JSONL)) {
+    if (format != DataFormat.DEBIAN_JSONL) {
       return sha2(whole, 256);
     }
     Column longDescription = normalise(regexp_replace(col(RawColumns.TEXT), "^[^\\n]*\\n", ""));

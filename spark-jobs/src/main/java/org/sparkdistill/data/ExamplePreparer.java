@@ -10,6 +10,7 @@ import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
@@ -40,10 +41,6 @@ import org.sparkdistill.udfs.schema.Split;
  * writing it recomputes the pipeline from the source and gives the same rows.
  */
 public final class ExamplePreparer {
-  public static final String DEBIAN_JSONL = "debian-jsonl";
-  public static final String IMDB_JSON = "imdb-json";
-  public static final String PARQUET = "parquet";
-
   private final SparkSession spark;
   private final DistillConfig.DataSettings settings;
 
@@ -80,8 +77,6 @@ public final class ExamplePreparer {
       case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels);
       case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels);
       case PARQUET -> new ParquetSource(spark, settings.path, settings.columns, settings.labels);
-      default -> throw new IllegalArgumentException(
-          "data.format must be one of [" + DEBIAN_JSONL + ", " + IMDB_JSON + ", " + PARQUET + "], got: " + settings.format);
     };
   }
 

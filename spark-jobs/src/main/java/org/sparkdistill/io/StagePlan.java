@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.Settings;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 
 /**
@@ -40,8 +42,22 @@ public final class StagePlan {
     return this;
   }
 
+  /** A setting that shapes the output; enums are recorded in their configuration spelling. */
   public StagePlan setting(String name, Object value) {
-    settings.put(name, String.valueOf(value));
+    settings.put(name, Settings.text(value));
+    return this;
+  }
+
+  /**
+   * The settings {@code keys} of {@code config}, each recorded under its config path ({@code
+   * encoder.maxLength}), so the manifest key and the key a user sets are the same name.
+   *
+   * @throws IllegalArgumentException for a key that is not a setting of {@link DistillConfig}
+   */
+  public StagePlan settings(DistillConfig config, String... keys) {
+    for (String key : keys) {
+      setting(key, Settings.value(config, key));
+    }
     return this;
   }
 

@@ -8,6 +8,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.Split;
 import org.sparkdistill.udfs.student.Readout;
@@ -31,10 +32,10 @@ import org.sparkdistill.udfs.train.StudentLoss;
 public record StudentObjective(List<String> outputs, Readout readout, StudentLoss loss, SortedMap<String, String> settings, Column rows, boolean oneHotTargets) {
 
   /** The objective of {@code mode} for {@code method}, whose targets were built with {@code targetSettings}. */
-  public static StudentObjective of(String mode, DistillationMethod method, SortedMap<String, String> targetSettings, DistillConfig config) {
+  public static StudentObjective of(StudentMode mode, DistillationMethod method, SortedMap<String, String> targetSettings, DistillConfig config) {
     List<String> classes = config.data.labels;
     switch (mode) {
-      case "kd":
+      case KD:
         {
           SortedMap<String, String> settings = new TreeMap<>(method.lossSettings(config.student));
           settings.put("targets.method", method.name());
@@ -47,11 +48,11 @@ public record StudentObjective(List<String> outputs, Readout readout, StudentLos
               functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value()),
               false);
         }
-      case "labels":
+      case LABELS:
         return new StudentObjective(
             classes, Readout.identity(classes), new KdLoss(1.0, 1.0), new TreeMap<>(), functions.col(Columns.SPLIT).equalTo(Split.TRAIN.value()), true);
       default:
-        throw new IllegalArgumentException("student.mode must be one of [kd, labels], got: " + mode);
+        throw new IllegalArgumentException("student.mode " + mode + " has no objective");
     }
   }
 

@@ -10,9 +10,7 @@ import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.inference.EncodePartitions;
-import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.EncoderSpec;
-import org.sparkdistill.udfs.model.Pooling;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.text.TextTokenizer;
@@ -49,10 +47,10 @@ public final class EncodeStage extends Stage {
         Paths.get(e.model).toAbsolutePath().toString(),
         Paths.get(e.tokenizer).toAbsolutePath().toString(),
         new TokenizerSettings(e.maxLength, e.truncation),
-        Pooling.parse(e.pooling),
+        e.pooling,
         e.normalize,
         e.intraOpThreads,
-        DeviceSelector.Preference.parse(e.device));
+        e.device);
   }
 
   @Override
@@ -64,10 +62,7 @@ public final class EncodeStage extends Stage {
         .input("texts", ((PrepareStage) context.graph().stage(PrepareStage.NAME)).textsFingerprint())
         .model("encoder", Fingerprints.sha256File("encoder model", e.model, conf))
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", e.tokenizer, conf))
-        .setting("tokenizer.maxLength", e.maxLength)
-        .setting("tokenizer.truncation", e.truncation)
-        .setting("pooling", Pooling.parse(e.pooling).value())
-        .setting("normalize", e.normalize)
+        .settings(context.config(), "encoder.maxLength", "encoder.truncation", "encoder.pooling", "encoder.normalize")
         .labels(context.config().data.labels);
   }
 

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.evaluate.Agreement;
 import org.sparkdistill.evaluate.ClassificationMetrics;
 import org.sparkdistill.evaluate.EvaluationReport;
@@ -76,9 +77,7 @@ public final class EvaluateStage extends Stage {
         .input("predictions", predictions.fingerprint())
         .input("scores", scores.fingerprint())
         .input("student", student.fingerprint())
-        .setting("evaluate.calibrationBins", e.calibrationBins)
-        .setting("evaluate.speed", e.speed)
-        .setting("evaluate.speedRows", e.speedRows)
+        .settings(context.config(), "evaluate.calibrationBins", "evaluate.speed", "evaluate.speedRows")
         .labels(context.config().data.labels);
   }
 
@@ -110,7 +109,7 @@ public final class EvaluateStage extends Stage {
       throw new IllegalStateException("the test split has no labelled rows with both a student prediction and a teacher score");
     }
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("studentMode", c.student.mode);
+    metrics.put("studentMode", c.student.mode.toString());
     metrics.put("testRows", studentMetrics.labelledCount());
     metrics.put("student", studentMetrics.toMap());
     metrics.put("teacher", teacherMetrics.toMap());
@@ -120,7 +119,7 @@ public final class EvaluateStage extends Stage {
     try (StudentModel student = StudentFiles.load(trained.files(), "the student at " + trained.runDir())) {
       studentParameters = student.parameterCount();
       metrics.put("studentParameters", studentParameters);
-      if (c.teacher.kind.equals("head")) {
+      if (c.teacher.kind == TeacherKind.HEAD) {
         LinearHead head = ScoreStage.readHead(input(TrainTeacherStage.NAME), labels);
         long teacherParameters = OnnxParameterCounter.count(Paths.get(c.encoder.model)) + head.parameterCount();
         metrics.put("teacherParameters", teacherParameters);

@@ -62,8 +62,7 @@ public final class PredictStage extends Stage {
       plan.input("examples", input(PrepareStage.NAME).fingerprint());
     } else {
       plan.input("data", Fingerprints.sha256Data("predict.input", p.input, context.spark().sparkContext().hadoopConfiguration()))
-          .setting("predict.idColumn", p.idColumn)
-          .setting("predict.textColumn", p.textColumn);
+          .settings(context.config(), "predict.idColumn", "predict.textColumn");
     }
     return plan;
   }

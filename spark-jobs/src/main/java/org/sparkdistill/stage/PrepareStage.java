@@ -2,6 +2,7 @@ package org.sparkdistill.stage;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SaveMode;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.data.ExamplePreparer;
 import org.sparkdistill.data.PreparedExamples;
@@ -35,11 +36,9 @@ public final class PrepareStage extends Stage {
   public StagePlan plan() {
     DistillConfig.DataSettings d = context.config().data;
     return textsPlan(NAME)
-        .setting("split.testFraction", d.split.testFraction)
-        .setting("split.validationFraction", d.split.validationFraction)
-        .setting("split.labelSeed", d.split.effectiveLabelSeed())
-        .setting("split.labelledPerClass", d.split.labelledPerClass)
-        .setting("split.transferFraction", d.split.transferFraction);
+        .settings(context.config(), "data.split.testFraction", "data.split.validationFraction", "data.split.labelledPerClass", "data.split.transferFraction")
+        // The effective seed (labelSeed falls back to data.split.seed), under the config key.
+        .setting("data.split.labelSeed", d.split.effectiveLabelSeed());
   }
 
   /**
@@ -57,15 +56,10 @@ public final class PrepareStage extends Stage {
     StagePlan plan =
         StagePlan.of(name)
             .input("raw", context.graph().memo("raw", () -> Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration())))
-            .setting("data.format", d.format)
-            .setting("data.maxRows", d.maxRows)
-            .setting("split.seed", d.split.seed)
+            .settings(context.config(), "data.format", "data.maxRows", "data.split.seed")
             .labels(d.labels);
-    if (d.format.equals("parquet")) {
-      plan.setting("columns.id", d.columns.id)
-          .setting("columns.text", d.columns.text)
-          .setting("columns.label", d.columns.label)
-          .setting("columns.group", d.columns.group);
+    if (d.format == DataFormat.PARQUET) {
+      plan.settings(context.config(), "data.columns.id", "data.columns.text", "data.columns.label", "data.columns.group");
     }
     return plan;
   }

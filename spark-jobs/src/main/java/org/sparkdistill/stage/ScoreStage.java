@@ -13,12 +13,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
 import org.sparkdistill.udfs.inference.TorchScriptScorePartitions;
-import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.model.TorchScriptSpec;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -55,7 +55,7 @@ public final class ScoreStage extends Stage {
   }
 
   private boolean torchscript() {
-    return context.config().teacher.kind.equals("torchscript");
+    return context.config().teacher.kind == TeacherKind.TORCHSCRIPT;
   }
 
   @Override
@@ -63,9 +63,7 @@ public final class ScoreStage extends Stage {
     DistillConfig c = context.config();
     StagePlan plan =
         StagePlan.of(NAME)
-            .setting("teacher.kind", c.teacher.kind)
-            .setting("mc.passes", c.score.mcPasses)
-            .setting("mc.seed", c.score.seed)
+            .settings(c, "teacher.kind", "score.mcPasses", "score.seed")
             .labels(c.data.labels);
     if (torchscript()) {
       var conf = context.spark().sparkContext().hadoopConfiguration();
@@ -73,11 +71,8 @@ public final class ScoreStage extends Stage {
       plan.input("examples", examples.fingerprint())
           .model("teacher", Fingerprints.sha256File("teacher.torchscript", c.teacher.torchscript, conf))
           .model("tokenizer", Fingerprints.sha256File("teacher tokenizer", torchscriptTokenizer(c), conf))
-          .setting("tokenizer.maxLength", c.encoder.maxLength)
-          .setting("tokenizer.truncation", c.encoder.truncation)
           // MC draws come from libtorch's generator, seeded per batch: the batch size shapes them.
-          .setting("score.batchSize", c.score.batchSize)
-          .setting("teacher.dropout", c.teacher.dropout);
+          .settings(c, "encoder.maxLength", "encoder.truncation", "score.batchSize", "teacher.dropout");
     } else {
       StageInput examples = input(PrepareStage.NAME);
       StageInput features = input(EncodeStage.NAME);
@@ -85,7 +80,7 @@ public final class ScoreStage extends Stage {
       plan.input("examples", examples.fingerprint())
           .input("features", features.fingerprint())
           .input("teacher", teacher.fingerprint())
-          .setting("teacher.dropout", c.teacher.dropout);
+          .settings(c, "teacher.dropout");
     }
     return plan;
   }
@@ -105,7 +100,7 @@ public final class ScoreStage extends Stage {
               Paths.get(c.teacher.torchscript).toAbsolutePath().toString(),
               Paths.get(torchscriptTokenizer(c)).toAbsolutePath().toString(),
               new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation),
-              DeviceSelector.Preference.parse(c.encoder.device));
+              c.encoder.device);
       scores =
           examples.mapPartitions(
               new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),

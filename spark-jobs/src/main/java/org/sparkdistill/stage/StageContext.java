@@ -51,7 +51,7 @@ public final class StageContext {
   }
 
   /** The same run with the student stages in {@code mode}. */
-  public StageContext withStudentMode(String mode) {
+  public StageContext withStudentMode(org.sparkdistill.config.StudentMode mode) {
     return new StageContext(this, config.withStudentMode(mode));
   }
 

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.method.DistillationMethods;
@@ -54,7 +55,7 @@ public final class TrainStudentStage extends Stage {
   }
 
   private String mode() {
-    return context.config().student.mode;
+    return context.config().student.mode.toString();
   }
 
   @Override
@@ -69,11 +70,11 @@ public final class TrainStudentStage extends Stage {
   }
 
   private static int batchSize(DistillConfig.StudentSettings s) {
-    return s.mode.equals("labels") ? s.labelsOnlyBatchSize : s.batchSize;
+    return s.mode == StudentMode.LABELS ? s.labelsOnlyBatchSize : s.batchSize;
   }
 
   private StudentObjective objective(StageInput targets) {
-    return StudentObjective.of(mode(), DistillationMethods.of(context.config()), targets.manifest().settings(), context.config());
+    return StudentObjective.of(context.config().student.mode, DistillationMethods.of(context.config()), targets.manifest().settings(), context.config());
   }
 
   @Override
@@ -84,15 +85,18 @@ public final class TrainStudentStage extends Stage {
     StagePlan plan =
         StagePlan.of(NAME)
             .input("targets", targets.fingerprint())
-            .setting("student.mode", s.mode)
-            .setting("student.architecture", architecture(context.config(), objective.outputs()).toString())
+            .settings(context.config(), "student.mode", "student.architecture")
+            // The architecture's shape (from its settings and the method's outputs) and readout.
+            .setting("student.network", architecture(context.config(), objective.outputs()).toString())
             .setting("student.readout", objective.readout().toString())
-            .setting("student.epochs", s.epochs)
-            .setting("student.batchSize", batchSize(s))
-            .setting("student.learningRate", s.learningRate)
-            .setting("student.weightDecay", s.weightDecay)
-            .setting("student.patience", s.patience)
-            .setting("student.seed", s.seed)
+            .settings(
+                context.config(),
+                "student.epochs",
+                s.mode == StudentMode.LABELS ? "student.labelsOnlyBatchSize" : "student.batchSize",
+                "student.learningRate",
+                "student.weightDecay",
+                "student.patience",
+                "student.seed")
             .labels(context.config().data.labels);
     objective.settings().forEach(plan::setting);
     EpochRunners.settings(s).forEach(plan::setting);

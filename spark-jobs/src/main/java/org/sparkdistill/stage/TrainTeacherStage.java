@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.HeadTrainer;
@@ -50,7 +51,7 @@ public final class TrainTeacherStage extends Stage {
   @Override
   public StagePlan plan() {
     DistillConfig.TeacherSettings t = context.config().teacher;
-    if (!t.kind.equals("head")) {
+    if (t.kind != TeacherKind.HEAD) {
       throw new IllegalStateException("train-teacher trains a head; teacher.kind is " + t.kind + " (a TorchScript teacher is already trained)");
     }
     StageInput examples = input(PrepareStage.NAME);
@@ -58,13 +59,9 @@ public final class TrainTeacherStage extends Stage {
     return StagePlan.of(NAME)
         .input("examples", examples.fingerprint())
         .input("features", features.fingerprint())
-        .setting("teacher.dropout", t.dropout)
-        .setting("teacher.epochs", t.epochs)
-        .setting("teacher.batchSize", t.batchSize)
-        .setting("teacher.learningRate", t.learningRate)
-        .setting("teacher.weightDecay", t.weightDecay)
-        .setting("teacher.patience", t.patience)
-        .setting("teacher.seed", t.seed)
+        .settings(
+            context.config(),
+            "teacher.dropout", "teacher.epochs", "teacher.batchSize", "teacher.learningRate", "teacher.weightDecay", "teacher.patience", "teacher.seed")
         .labels(context.config().data.labels);
   }
 
@@ -76,14 +73,7 @@ public final class TrainTeacherStage extends Stage {
     LabelledFeatures train = collect(features, Split.TRAIN, labels);
     LabelledFeatures validation = collect(features, Split.VALIDATION, labels);
     TrainedHead trained =
-        HeadTrainer.builder()
-            .optDropout(t.dropout)
-            .optEpochs(t.epochs)
-            .optBatchSize(t.batchSize)
-            .optLearningRate(t.learningRate)
-            .optWeightDecay(t.weightDecay)
-            .optPatience(t.patience)
-            .optSeed(t.seed)
+        HeadTrainer.builder(t)
             .build()
             .train(train.x, train.y, validation.x, validation.y, labels.size());
     LinearHead head = new LinearHead(labels, trained.weight(), trained.bias(), t.dropout);

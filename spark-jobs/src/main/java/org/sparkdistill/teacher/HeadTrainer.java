@@ -19,6 +19,7 @@ import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.udfs.train.TorchRandom;
 
 /**
@@ -61,8 +62,21 @@ public final class HeadTrainer {
     this.seed = b.seed;
   }
 
+  /** A builder with the defaults of {@code teacher.*} ({@link DistillConfig.TeacherSettings}). */
   public static Builder builder() {
-    return new Builder();
+    return builder(new DistillConfig.TeacherSettings());
+  }
+
+  /** A builder set from {@code teacher}: dropout and every shared training setting. */
+  public static Builder builder(DistillConfig.TeacherSettings teacher) {
+    return new Builder()
+        .optDropout(teacher.dropout)
+        .optEpochs(teacher.epochs)
+        .optBatchSize(teacher.batchSize)
+        .optLearningRate(teacher.learningRate)
+        .optWeightDecay(teacher.weightDecay)
+        .optPatience(teacher.patience)
+        .optSeed(teacher.seed);
   }
 
   public double dropout() {
@@ -315,17 +329,18 @@ public final class HeadTrainer {
 
   /** Hyperparameters; every setter validates its value. */
   public static final class Builder {
-    private double dropout = 0.1;
-    private int epochs = 200;
-    private int batchSize = 32;
-    private double learningRate = 0.01;
-    private double weightDecay = 1e-4;
-    private int patience = 20;
-    private long seed = 42L;
+    // Set by builder(TeacherSettings): the defaults live in DistillConfig only.
+    private double dropout;
+    private int epochs;
+    private int batchSize;
+    private double learningRate;
+    private double weightDecay;
+    private int patience;
+    private long seed;
 
     private Builder() {}
 
-    /** Input dropout rate in [0, 1); default 0.1. */
+    /** Input dropout rate in [0, 1); default {@code teacher.dropout}. */
     public Builder optDropout(double rate) {
       if (!(rate >= 0.0 && rate < 1.0)) {
         throw new IllegalArgumentException("dropout must be in [0, 1), got: " + rate);
@@ -334,7 +349,7 @@ public final class HeadTrainer {
       return this;
     }
 
-    /** Maximum epochs, ≥ 1; default 200. */
+    /** Maximum epochs, ≥ 1; default {@code teacher.epochs}. */
     public Builder optEpochs(int epochs) {
       if (epochs < 1) {
         throw new IllegalArgumentException("epochs must be >= 1, got: " + epochs);
@@ -343,7 +358,7 @@ public final class HeadTrainer {
       return this;
     }
 
-    /** Mini-batch size, ≥ 1; default 32. The last batch of an epoch may be smaller. */
+    /** Mini-batch size, ≥ 1; default {@code teacher.batchSize}. The last batch of an epoch may be smaller. */
     public Builder optBatchSize(int batchSize) {
       if (batchSize < 1) {
         throw new IllegalArgumentException("batchSize must be >= 1, got: " + batchSize);
@@ -352,7 +367,7 @@ public final class HeadTrainer {
       return this;
     }
 
-    /** Adam learning rate, finite and > 0; default 0.01. */
+    /** Adam learning rate, finite and > 0; default {@code teacher.learningRate}. */
     public Builder optLearningRate(double learningRate) {
       if (!(learningRate > 0.0) || !Double.isFinite(learningRate)) {
         throw new IllegalArgumentException(
@@ -364,7 +379,7 @@ public final class HeadTrainer {
 
     /**
      * L2 weight decay (added to the gradient, applied to W and b), finite and ≥ 0; default
-     * 1e-4.
+     * {@code teacher.weightDecay}.
      */
     public Builder optWeightDecay(double weightDecay) {
       if (!(weightDecay >= 0.0) || !Double.isFinite(weightDecay)) {
@@ -375,7 +390,7 @@ public final class HeadTrainer {
       return this;
     }
 
-    /** Epochs without a rise in validation accuracy before stopping, ≥ 1; default 20. */
+    /** Epochs without a rise in validation accuracy before stopping, ≥ 1; default {@code teacher.patience}. */
     public Builder optPatience(int patience) {
       if (patience < 1) {
         throw new IllegalArgumentException("patience must be >= 1, got: " + patience);
@@ -384,7 +399,7 @@ public final class HeadTrainer {
       return this;
     }
 
-    /** Seed for initialisation, dropout and shuffling; default 42. */
+    /** Seed for initialisation, dropout and shuffling; default {@code teacher.seed}. */
     public Builder optSeed(long seed) {
       this.seed = seed;
       return this;

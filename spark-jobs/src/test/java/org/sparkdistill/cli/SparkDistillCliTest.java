@@ -69,6 +69,33 @@ class SparkDistillCliTest {
     assertThat(c.workDir).isEqualTo("/tmp/w");
   }
 
+  private static String stdoutOf(Runnable run) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buffer, true));
+    try {
+      run.run();
+    } finally {
+      System.setOut(old);
+    }
+    return buffer.toString();
+  }
+
+  @Test
+  void configListsEverySettingAndTheResolvedValues() {
+    int[] code = new int[1];
+    String out = stdoutOf(() -> code[0] = SparkDistill.execute("config"));
+    assertThat(code[0]).isZero();
+    assertThat(out).contains("encoder.maxLength  (int, in [2, 8192])  default: 128").contains("student.mode  (kd|labels)  default: kd");
+    String local = TestConfigs.projectRoot().resolve("conf/local.yaml").toString();
+    out = stdoutOf(() -> code[0] = SparkDistill.execute("config", "--resolved", "-c", local, "--set", "encoder.maxLength=64"));
+    assertThat(code[0]).isZero();
+    assertThat(out).contains("encoder.maxLength = 64\n").contains("teacher.seed = 1\n").contains("encoder.pooling = mean\n");
+    String err = stderrOf(() -> code[0] = SparkDistill.execute("config", "--resolved", "-c", local, "--set", "encoder.maxLength=abc"));
+    assertThat(code[0]).isEqualTo(1);
+    assertThat(err).contains("--set encoder.maxLength=abc: expected an integer, got 'abc'");
+  }
+
   @Test
   void everyShippedConfigIsValid() {
     for (String name : List.of("local.yaml", "yarn.yaml", "k8s.yaml")) {

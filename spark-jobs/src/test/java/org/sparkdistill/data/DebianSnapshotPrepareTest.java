@@ -14,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -48,7 +49,7 @@ class DebianSnapshotPrepareTest {
 
   static DistillConfig.DataSettings settings(int maxRows, long seed) {
     DistillConfig.DataSettings data = new DistillConfig.DataSettings();
-    data.format = "debian-jsonl";
+    data.format = DataFormat.DEBIAN_JSONL;
     data.path = SNAPSHOT.toString();
     data.labels = DebianSections.TOPICAL_20;
     data.maxRows = maxRows;

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.sparkdistill.config.ConfigEnums;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 
 /** Small raw inputs written to a temporary directory, and settings that read them. */
@@ -49,7 +51,7 @@ final class TinyInputs {
 
   static DistillConfig.DataSettings settings(String format, Path path, List<String> labels) {
     DistillConfig.DataSettings data = new DistillConfig.DataSettings();
-    data.format = format;
+    data.format = ConfigEnums.parse(DataFormat.class, "data.format", format);
     data.path = path.toString();
     data.labels = labels;
     return data;

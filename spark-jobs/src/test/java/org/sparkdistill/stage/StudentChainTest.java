@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
@@ -42,9 +43,12 @@ class StudentChainTest {
   static DistillConfig smallStudent(DistillConfig c) {
     c.student.buckets = 4096;
     c.student.embeddingDim = 16;
-    c.student.epochs = 4;
-    c.student.patience = 2;
+    // Enough steps to learn something on ~180 training rows (4 epochs left both students at chance).
+    c.student.epochs = 40;
+    c.student.patience = 10;
     c.student.batchSize = 32;
+    c.student.labelsOnlyBatchSize = 16;
+    c.student.learningRate = 0.05;
     c.evaluate.speedRows = 16;
     c.evaluate.speedRepeats = 1;
     return c;
@@ -71,6 +75,59 @@ class StudentChainTest {
     assertThat(labels.metrics().get("studentMode")).isEqualTo("labels");
     assertThat(results.get("train-student:student-kd").manifest().settings()).containsEntry("targets.temperature", "2.0").containsEntry("student.alpha", "0.5");
     assertThat(results.get("targets:targets").manifest().labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
+
+    // Quality on the real slice's test split (C = 20, chance 0.05).
+    double teacher = accuracy(kd, "teacher");
+    double kdStudent = accuracy(kd, "student");
+    double labelsStudent = accuracy(labels, "student");
+    // What each student was fitted to, on its own training rows: the KD student's agreement with
+    // the teacher on the transfer split, the labels-only student's accuracy on the labelled split.
+    double kdFit = rate(predictions(StudentMode.KD).join(teacherPredictions(), Columns.ID), Split.TRANSFER, "teacher_predicted");
+    double labelsFit = rate(predictions(StudentMode.LABELS).join(labelIndex(), Columns.LABEL), Split.TRAIN, "label_index");
+    System.out.printf(java.util.Locale.ROOT, "StudentChainTest: testRows=%s teacher=%.4f kd=%.4f labels=%.4f agreement=%s kdFit=%.4f labelsFit=%.4f%n",
+        kd.metrics().get("testRows"), teacher, kdStudent, labelsStudent, kd.metrics().get("agreementWithTeacher"), kdFit, labelsFit);
+    assertThat(accuracy(labels, "teacher")).as("one teacher evaluated by both").isEqualTo(teacher);
+    // Observed (2026-12-01, this slice and config): 38 test rows, teacher 0.368, KD student 0.158,
+    // labels-only 0.158, KD agreement with the teacher on the transfer split 0.533, labels-only
+    // accuracy on its labelled train split 0.833. Chance is 1/C = 0.05: an untrained, broken or
+    // label-shuffled model stays near it. The bounds leave room for thread-count rounding.
+    assertThat(teacher).as("teacher test accuracy").isGreaterThanOrEqualTo(0.25);
+    assertThat(kdStudent).as("KD student test accuracy").isGreaterThanOrEqualTo(0.10);
+    assertThat(labelsStudent).as("labels-only student test accuracy").isGreaterThanOrEqualTo(0.10);
+    assertThat(kdFit).as("KD student agreement with the teacher on the transfer rows it was fitted to").isGreaterThanOrEqualTo(0.35);
+    assertThat(labelsFit).as("labels-only student accuracy on its labelled train rows").isGreaterThanOrEqualTo(0.6);
+  }
+
+  private Dataset<Row> predictions(StudentMode mode) {
+    PredictStage predict = new PredictStage(new StageContext(spark, config.withStudentMode(mode), false));
+    return predict.output().read(spark, predict.output().requireFinished(PredictStage.NAME), CacheSchemas.predictions());
+  }
+
+  private Dataset<Row> teacherPredictions() {
+    return new StageContext(spark, config, false).graph().input(ScoreStage.NAME)
+        .read(CacheSchemas.scores())
+        .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"));
+  }
+
+  private Dataset<Row> labelIndex() {
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < TestConfigs.DEBIAN_LABELS.size(); i++) {
+      rows.add(RowFactory.create(TestConfigs.DEBIAN_LABELS.get(i), i));
+    }
+    return spark.createDataFrame(rows, new StructType().add(Columns.LABEL, DataTypes.StringType).add("label_index", DataTypes.IntegerType));
+  }
+
+  /** Share of {@code split}'s rows whose student prediction equals {@code column}. */
+  private static double rate(Dataset<Row> joined, Split split, String column) {
+    Dataset<Row> rows = joined.filter(functions.col(Columns.SPLIT).equalTo(split.value()));
+    long n = rows.count();
+    assertThat(n).as("%s rows", split.value()).isPositive();
+    return (double) rows.filter(functions.col(Columns.PREDICTED).equalTo(functions.col(column))).count() / n;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static double accuracy(Manifest evaluation, String model) {
+    return ((Number) ((Map<String, Object>) evaluation.metrics().get(model)).get("accuracy")).doubleValue();
   }
 
   @Test

@@ -52,15 +52,16 @@ class TeacherChainTest {
     assertThat(encode.models()).containsKeys("encoder", "tokenizer");
     assertThat(encode.models().get("encoder")).hasSize(64);
     assertThat(encode.settings())
-        .containsEntry("tokenizer.maxLength", "32")
-        .containsEntry("tokenizer.truncation", "true")
-        .containsEntry("pooling", "mean");
+        .containsEntry("encoder.maxLength", "32")
+        .containsEntry("encoder.truncation", "true")
+        .containsEntry("encoder.pooling", "mean")
+        .containsEntry("encoder.normalize", "true");
     assertThat(encode.labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
     assertThat(encode.rowCount()).isEqualTo(240);
     assertThat(encode.truncatedCount()).isPositive().isLessThanOrEqualTo(240);
     assertThat(encode.inputs()).containsOnlyKeys("texts");
 
-    assertThat(scores.settings()).containsEntry("mc.passes", "8").containsEntry("mc.seed", "2024").containsEntry("teacher.dropout", "0.1");
+    assertThat(scores.settings()).containsEntry("score.mcPasses", "8").containsEntry("score.seed", "2024").containsEntry("teacher.dropout", "0.1");
     assertThat(scores.inputs()).containsKeys("examples", "features", "teacher");
     assertThat(scores.rowCount()).isEqualTo(240);
     assertThat(scores.metrics()).containsKeys("testAccuracy", "validationAccuracy", "meanCertainty");
@@ -114,11 +115,11 @@ class TeacherChainTest {
     StageContext changed = new StageContext(spark, other, false);
     assertThatThrownBy(() -> new ScoreStage(changed).run())
         .hasMessageContaining("encode output")
-        .hasMessageContaining("tokenizer.maxLength: 32 -> 48")
+        .hasMessageContaining("setting encoder.maxLength: 32 -> 48")
         .hasMessageContaining("rerun the encode stage");
     assertThatThrownBy(() -> new EncodeStage(changed).run())
         .isInstanceOf(OutputConflictException.class)
-        .hasMessageContaining("tokenizer.maxLength: 32 -> 48");
+        .hasMessageContaining("setting encoder.maxLength: 32 -> 48");
   }
 
   @Test

@@ -15,7 +15,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
@@ -28,11 +30,11 @@ class TorchScriptTeacherStageTest {
 
   private DistillConfig config(Path dataDir, List<String> labels) {
     DistillConfig c = TestConfigs.debianSlice(work, 0);
-    c.data.format = "parquet";
+    c.data.format = DataFormat.PARQUET;
     c.data.path = dataDir.toString();
     c.data.labels = labels;
     c.data.split.labelledPerClass = 4;
-    c.teacher.kind = "torchscript";
+    c.teacher.kind = TeacherKind.TORCHSCRIPT;
     c.teacher.torchscript = TestConfigs.projectRoot().resolve("udfs/src/test/resources/teachers/tiny-teacher.pt").toString();
     c.score.batchSize = 8;
     return c;

@@ -3,6 +3,7 @@ package org.sparkdistill.testing;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 
 /** Small, fast configurations over the real Debian snapshot and the real MiniLM encoder. */
@@ -33,7 +34,7 @@ public final class TestConfigs {
   public static DistillConfig debianSlice(Path workDir, int rows) {
     DistillConfig c = new DistillConfig();
     c.workDir = workDir.toString();
-    c.data.format = "debian-jsonl";
+    c.data.format = DataFormat.DEBIAN_JSONL;
     c.data.path = projectRoot().resolve("data/debian/debian-sections-20.jsonl.gz").toString();
     c.data.labels = DEBIAN_LABELS;
     c.data.maxRows = rows;

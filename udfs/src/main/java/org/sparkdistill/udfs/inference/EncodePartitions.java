@@ -42,11 +42,22 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
       return rows;
     }
     Device device = DeviceSelector.forCurrentTask(spec.device());
-    OnnxSentenceEncoder encoder =
-        ModelCache.get(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
-    OnnxSentenceEncoder.Session session = encoder.newSession();
+    // Held until the task completes, so eviction cannot close it under this task.
+    ModelCache.Lease<OnnxSentenceEncoder> encoder =
+        ModelCache.acquire(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
+    OnnxSentenceEncoder.Session session;
+    try {
+      session = encoder.get().newSession();
+    } catch (RuntimeException e) {
+      encoder.close();
+      throw e;
+    }
     TaskProgress progress = new TaskProgress("encode");
-    progress.finishWithTask(session::close);
+    progress.finishWithTask(
+        () -> {
+          session.close();
+          encoder.close();
+        });
     return Batches.mapInLengthSortedBatches(
         rows,
         batchSize,

@@ -46,6 +46,7 @@ public final class StudentPredictPartitions implements MapPartitionsFunction<Row
     if (!rows.hasNext()) {
       return rows;
     }
+    // Held until the task completes (ModelCache.get): evicting an older student cannot close this one.
     StudentModel student =
         ModelCache.get("student:" + version, () -> StudentFiles.load(files.value(), "the broadcast student " + version));
     TaskProgress progress = new TaskProgress("predict");

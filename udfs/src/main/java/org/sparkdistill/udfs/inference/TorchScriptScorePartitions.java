@@ -58,6 +58,7 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
       return rows;
     }
     Device device = DeviceSelector.forCurrentTask(spec.device());
+    // Both held until the task completes (ModelCache.get), so eviction cannot close them under it.
     TorchScriptTeacher teacher =
         ModelCache.get(spec.cacheKey(device), () -> TorchScriptTeacher.load(java.nio.file.Paths.get(spec.modelFile()), device));
     TextTokenizer tokenizer =

@@ -106,22 +106,90 @@ class McDropoutStatisticsTest {
 
   @Test
   void accumulatorEqualsArrayForm() {
-    float[][] passes = randomPasses(new SplittableRandom(7), 9, 6);
-    McDropoutStatistics fromArray = McDropoutStatistics.of(passes);
+    for (long seed : new long[] {7, 8, 9}) {
+      float[][] passes = randomPasses(new SplittableRandom(seed), 9, 6);
+      McDropoutStatistics fromArray = McDropoutStatistics.of(passes);
 
-    McDropoutStatistics.Accumulator acc = new McDropoutStatistics.Accumulator(6);
-    for (float[] pass : passes) {
-      acc.add(pass);
+      McDropoutStatistics.Accumulator acc = new McDropoutStatistics.Accumulator(6);
+      for (float[] pass : passes) {
+        acc.add(pass);
+      }
+      McDropoutStatistics streamed = acc.build();
+      assertThat(streamed).isEqualTo(fromArray);
+
+      // Both forms share the accumulator, so also check them against an independent two-pass
+      // double-precision reference computed here from the K probability vectors.
+      Reference ref = new Reference(passes);
+      for (McDropoutStatistics s : new McDropoutStatistics[] {fromArray, streamed}) {
+        assertThat(s.passes()).isEqualTo(9);
+        for (int c = 0; c < 6; c++) {
+          // Stored as float: within float rounding of the double reference.
+          assertThat((double) s.meanProbabilities()[c]).as("mean[%d], seed %d", c, seed).isCloseTo(ref.mean[c], within(1e-7));
+          assertThat((double) s.variance()[c]).as("variance[%d], seed %d", c, seed).isCloseTo(ref.variance[c], within(1e-7));
+        }
+        assertThat(s.predictiveEntropy()).as("entropy, seed %d", seed).isCloseTo(ref.entropy, within(1e-12));
+        assertThat(s.certainty()).as("certainty, seed %d", seed).isCloseTo(ref.certainty, within(1e-12));
+        assertThat(s.mutualInformation()).as("MI, seed %d", seed).isCloseTo(ref.mutualInformation, within(1e-12));
+        assertThat(s.predictedClass()).as("argmax, seed %d", seed).isEqualTo(ref.argmax);
+      }
+      assertThat(ref.mutualInformation).as("the passes disagree").isGreaterThan(1e-3);
+      assertThat(java.util.Arrays.stream(ref.variance).max().orElseThrow()).as("the passes disagree").isGreaterThan(1e-4);
     }
-    McDropoutStatistics streamed = acc.build();
+  }
 
-    assertThat(streamed).isEqualTo(fromArray);
-    assertThat(streamed.meanProbabilities()).containsExactly(fromArray.meanProbabilities());
-    assertThat(streamed.variance()).containsExactly(fromArray.variance());
-    assertThat(streamed.predictiveEntropy()).isEqualTo(fromArray.predictiveEntropy());
-    assertThat(streamed.mutualInformation()).isEqualTo(fromArray.mutualInformation());
-    assertThat(streamed.certainty()).isEqualTo(fromArray.certainty());
-    assertThat(fromArray.mutualInformation()).isPositive();
+  /**
+   * Two-pass double-precision statistics of K probability vectors, written out independently of
+   * {@link McDropoutStatistics}: first the mean, then squared deviations from it.
+   */
+  private static final class Reference {
+    final double[] mean;
+    final double[] variance;
+    final double entropy;
+    final double certainty;
+    final double mutualInformation;
+    final int argmax;
+
+    Reference(float[][] passes) {
+      int k = passes.length;
+      int c = passes[0].length;
+      mean = new double[c];
+      for (float[] pass : passes) {
+        for (int j = 0; j < c; j++) {
+          mean[j] += pass[j];
+        }
+      }
+      for (int j = 0; j < c; j++) {
+        mean[j] /= k;
+      }
+      variance = new double[c];
+      double meanPassEntropy = 0;
+      for (float[] pass : passes) {
+        double h = 0;
+        for (int j = 0; j < c; j++) {
+          double d = pass[j] - mean[j];
+          variance[j] += d * d;
+          if (pass[j] > 0) {
+            h -= pass[j] * Math.log(pass[j]);
+          }
+        }
+        meanPassEntropy += h / k;
+      }
+      int best = 0;
+      double h = 0;
+      for (int j = 0; j < c; j++) {
+        variance[j] /= k;
+        if (mean[j] > 0) {
+          h -= mean[j] * Math.log(mean[j]);
+        }
+        if (mean[j] > mean[best]) {
+          best = j;
+        }
+      }
+      entropy = h;
+      certainty = 1 - h / Math.log(c);
+      mutualInformation = h - meanPassEntropy;
+      argmax = best;
+    }
   }
 
   @Test

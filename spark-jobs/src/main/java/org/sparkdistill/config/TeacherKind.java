@@ -1,0 +1,15 @@
+package org.sparkdistill.config;
+
+/** {@code teacher.kind}: what the teacher is. */
+public enum TeacherKind {
+  /** The frozen encoder with a trained dropout + linear head ({@code train-teacher}). */
+  HEAD,
+  /** A whole scripted model ({@code teacher.torchscript}), already trained. */
+  TORCHSCRIPT;
+
+  /** The configuration spelling ({@code head}, {@code torchscript}). */
+  @Override
+  public String toString() {
+    return ConfigEnums.name(this);
+  }
+}
