@@ -16,6 +16,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.OutputLock;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -32,6 +33,8 @@ import org.sparkdistill.udfs.schema.Columns;
  *   <li>data goes to a fresh {@code run-<id>} directory through Spark's commit protocol (a retried
  *       task leaves no duplicate), row counts come from the written files, and leftovers of failed
  *       runs are removed;
+ *   <li>one writer per output: a run holds the output's {@link OutputLock} while it writes; a
+ *       second run is refused, naming the owner, and re-checks the manifest once it holds the lock;
  *   <li>Spark work runs under a job group named after the stage, so the UI says what runs.
  * </ul>
  */
@@ -39,6 +42,11 @@ public abstract class Stage {
   private static final Logger LOG = LoggerFactory.getLogger(Stage.class);
   private static final DateTimeFormatter RUN_ID =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** How often a running stage refreshes its output lock ({@code -Dspark.distill.lock.heartbeatSeconds}, default 30). */
+  static final java.time.Duration LOCK_HEARTBEAT = java.time.Duration.ofSeconds(Long.getLong("spark.distill.lock.heartbeatSeconds", 30));
+  /** A lock without a heartbeat for this long is taken over ({@code -Dspark.distill.lock.timeoutSeconds}, default 600). */
+  static final java.time.Duration LOCK_TIMEOUT = java.time.Duration.ofSeconds(Long.getLong("spark.distill.lock.timeoutSeconds", 600));
 
   protected final StageContext context;
 
@@ -69,20 +77,38 @@ public abstract class Stage {
   public final StageResult run() {
     StageOutput output = output();
     StagePlan plan = context.graph().planOf(this);
-    String fingerprint = plan.fingerprint();
+    Optional<StageResult> reused = reuse(output, plan);
+    if (reused.isPresent()) {
+      return reused.get();
+    }
+    String runId = RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    try (OutputLock lock =
+        OutputLock.acquire(output.dir(), runId + " of stage " + name(), context.spark().sparkContext().hadoopConfiguration(), LOCK_HEARTBEAT, LOCK_TIMEOUT)) {
+      // Another run may have finished this output while this one waited to start.
+      reused = reuse(output, plan);
+      return reused.isPresent() ? reused.get() : write(output, plan, runId);
+    }
+  }
+
+  /** The finished output when it can be reused; refuses one made from another plan unless --overwrite. */
+  private Optional<StageResult> reuse(StageOutput output, StagePlan plan) {
     Optional<Manifest> existing = output.manifest();
     if (existing.isPresent()) {
-      if (existing.get().fingerprint().equals(fingerprint)) {
+      if (existing.get().fingerprint().equals(plan.fingerprint())) {
         LOG.info("{}: output {} is up to date, skipping", name(), output.dir());
-        return new StageResult(name(), output.dir().toString(), true, 0, existing.get());
+        return Optional.of(new StageResult(name(), output.dir().toString(), true, 0, existing.get()));
       }
       if (!context.overwrite()) {
         throw new OutputConflictException(name(), output.dir().toString(), plan.differences(existing.get()));
       }
       LOG.info("{}: replacing {} (--overwrite): {}", name(), output.dir(), plan.differences(existing.get()));
     }
+    return Optional.empty();
+  }
+
+  private StageResult write(StageOutput output, StagePlan plan, String runId) {
+    String fingerprint = plan.fingerprint();
     output.removeUnlistedRuns();
-    String runId = RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path runDir = output.newRunDir(runId);
     long start = System.nanoTime();
     SparkContext sc = context.spark().sparkContext();

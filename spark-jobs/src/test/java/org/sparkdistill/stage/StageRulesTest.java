@@ -152,6 +152,21 @@ class StageRulesTest {
   }
 
   @Test
+  void aSecondWriterIsRefusedWhileTheFirstHoldsTheOutput() {
+    try (org.sparkdistill.io.OutputLock held =
+        org.sparkdistill.io.OutputLock.acquire(
+            new org.apache.hadoop.fs.Path(work.resolve("fake").toUri()), "the-other-run", new org.apache.hadoop.conf.Configuration(),
+            java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(5))) {
+      assertThatThrownBy(() -> new FakeStage(false, "x", 5, false).run())
+          .isInstanceOf(org.sparkdistill.io.OutputLock.HeldException.class)
+          .hasMessageContaining("is being written by run the-other-run");
+    }
+    // Once the other run is done, the stage runs and leaves no lock behind.
+    assertThat(new FakeStage(false, "x", 5, false).run().skipped()).isFalse();
+    assertThat(Files.exists(work.resolve("fake").resolve(org.sparkdistill.io.OutputLock.FILE_NAME))).isFalse();
+  }
+
+  @Test
   void anUnfinishedOutputIsNotReadable() {
     assertThatThrownBy(() -> new FakeStage(false, "x", 0, false).output().requireFinished("fake"))
         .hasMessageContaining("has no " + Manifest.FILE_NAME)

