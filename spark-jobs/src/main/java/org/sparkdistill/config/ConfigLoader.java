@@ -142,6 +142,10 @@ public final class ConfigLoader {
     positive(errors, "encoder.intraOpThreads", c.encoder.intraOpThreads);
     check(errors, () -> Pooling.parse(c.encoder.pooling));
     check(errors, () -> DeviceSelector.Preference.parse(c.encoder.device));
+    check(errors, () -> EncoderPrecision.parse(c.encoder.precision));
+    if (c.encoder.maxBatchTokens != 0 && c.encoder.maxBatchTokens < c.encoder.maxLength) {
+      errors.add("encoder.maxBatchTokens must be 0 (row batches) or >= encoder.maxLength " + c.encoder.maxLength + " so every row fits, got: " + c.encoder.maxBatchTokens);
+    }
     if (!c.teacher.kind.equals("head") && !c.teacher.kind.equals("torchscript")) {
       errors.add("teacher.kind must be head or torchscript, got: " + c.teacher.kind);
     }

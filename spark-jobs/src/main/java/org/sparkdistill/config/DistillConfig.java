@@ -133,6 +133,25 @@ public final class DistillConfig {
     public String device = "auto";
     /** Partitions of the encode stage; 0: Spark's default parallelism. */
     public int partitions = 0;
+    /**
+     * {@code fp32} runs {@code model}; {@code int8} runs {@code int8Model}, the quantized export
+     * of the same encoder (about 2.4x faster per CPU core, under a point of teacher accuracy).
+     */
+    public String precision = "fp32";
+    /** The int8 encoder file, used when {@code precision} is {@code int8}. */
+    public String int8Model = "target/models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx";
+    /**
+     * 0: batches of {@code batchSize} rows. Otherwise batches of as many rows as fit in this many
+     * tokens, padding included ({@code rows x longest row <= maxBatchTokens}), so short and long
+     * texts give every model call about the same work; {@code batchSize} then only sizes the
+     * read-ahead window (8 x batchSize rows). Must be >= {@code maxLength}.
+     */
+    public int maxBatchTokens = 0;
+
+    /** The encoder file that runs: {@code model} or {@code int8Model} after {@code precision}. */
+    public String modelFile() {
+      return EncoderPrecision.parse(precision) == EncoderPrecision.INT8 ? int8Model : model;
+    }
   }
 
   /** The teacher: a trained head over the encoder, or a whole TorchScript model. */
