@@ -26,6 +26,11 @@ public final class BareRuntimeEncoder implements AutoCloseable {
   private final Set<String> inputs;
   private final boolean normalize;
 
+  /**
+   * Opens a session on the process's {@link OrtEnvironment}. When DJL's ONNX Runtime engine runs
+   * in the same JVM, start it first ({@code Engine.getEngine("OnnxRuntime")}): it creates the
+   * environment with its own threading options and refuses one that exists.
+   */
   public BareRuntimeEncoder(String modelFile, int intraOpThreads, boolean normalize) {
     this.env = OrtEnvironment.getEnvironment();
     this.normalize = normalize;

@@ -86,6 +86,9 @@ public final class EncodeBenchmark {
 
   /** Runs {@code sections} over {@code examples} (rows of {@link CacheSchemas#examples()}). */
   public List<String> run(List<Row> examples, Set<String> sections, List<Integer> tokenBudgets, LinearHead head, int mcPasses, Path scratch) {
+    // DJL's engine creates the process-wide OrtEnvironment with its threading options; it must come
+    // first, then the bare sessions open on the same environment.
+    ai.djl.engine.Engine.getEngine("OnnxRuntime");
     int n = examples.size();
     int cores = spark.sparkContext().defaultParallelism();
     CpuPeak peak = CpuPeak.fromProcCpuinfo();

@@ -54,7 +54,8 @@ class TeacherChainTest {
     assertThat(encode.settings())
         .containsEntry("tokenizer.maxLength", "32")
         .containsEntry("tokenizer.truncation", "true")
-        .containsEntry("pooling", "mean");
+        .containsEntry("pooling", "mean")
+        .containsEntry("encoder.precision", "fp32");
     assertThat(encode.labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
     assertThat(encode.rowCount()).isEqualTo(240);
     assertThat(encode.truncatedCount()).isPositive().isLessThanOrEqualTo(240);
@@ -119,6 +120,19 @@ class TeacherChainTest {
     assertThatThrownBy(() -> new EncodeStage(changed).run())
         .isInstanceOf(OutputConflictException.class)
         .hasMessageContaining("tokenizer.maxLength: 32 -> 48");
+  }
+
+  @Test
+  void anInt8CacheIsNeverTakenForAnFp32One() {
+    DistillConfig other = TestConfigs.debianSlice(work, 240);
+    other.encoder.precision = "int8";
+    StageContext changed = new StageContext(spark, other, false);
+    assertThatThrownBy(() -> new ScoreStage(changed).run())
+        .hasMessageContaining("encode output")
+        .hasMessageContaining("encoder.precision: fp32 -> int8");
+    assertThatThrownBy(() -> new EncodeStage(changed).run())
+        .isInstanceOf(OutputConflictException.class)
+        .hasMessageContaining("encoder.precision: fp32 -> int8");
   }
 
   @Test
