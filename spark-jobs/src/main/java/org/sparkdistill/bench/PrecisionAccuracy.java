@@ -59,13 +59,17 @@ public final class PrecisionAccuracy {
     }
     List<String> out = new ArrayList<>();
     encode(labelled.limit(8), fp32); // loads the fp32 model outside the timing
+    long c0 = cpuNanos();
     long t0 = System.nanoTime();
     Map<String, float[]> f = encode(labelled, fp32);
     double fSeconds = (System.nanoTime() - t0) / 1e9;
+    double fCpu = (cpuNanos() - c0) / 1e9;
     encode(labelled.limit(8), int8); // loads the int8 model outside the timing
+    c0 = cpuNanos();
     t0 = System.nanoTime();
     Map<String, float[]> q = encode(labelled, int8);
     double qSeconds = (System.nanoTime() - t0) / 1e9;
+    double qCpu = (cpuNanos() - c0) / 1e9;
     double fAcc = testAccuracy(f, byId);
     double qAcc = testAccuracy(q, byId);
     double sum = 0;
@@ -76,7 +80,8 @@ public final class PrecisionAccuracy {
       min = Math.min(min, c);
     }
     out.add(String.format(Locale.ROOT, "precision, full encode of the labelled splits (%d rows, %d tasks, one pass each):", rows, labelled.rdd().getNumPartitions()));
-    out.add(String.format(Locale.ROOT, "  fp32 %.1f s (%.1f rows/s), int8 %.1f s (%.1f rows/s): int8 %.2fx", fSeconds, rows / fSeconds, qSeconds, rows / qSeconds, fSeconds / qSeconds));
+    out.add(String.format(Locale.ROOT, "  fp32 %.1f s wall (%.1f rows/s), %.1f CPU s; int8 %.1f s wall (%.1f rows/s), %.1f CPU s: int8 %.2fx by wall, %.2fx by CPU",
+        fSeconds, rows / fSeconds, fCpu, qSeconds, rows / qSeconds, qCpu, fSeconds / qSeconds, fCpu / qCpu));
     out.add(String.format(Locale.ROOT, "  teacher test accuracy (head trained per precision, MC off): fp32 %.4f, int8 %.4f, difference %+.2f points (target >= -1)", fAcc, qAcc, 100 * (qAcc - fAcc)));
     out.add(String.format(Locale.ROOT, "  cosine(fp32, int8) per row: mean %.4f, min %.4f", sum / f.size(), min));
     labelled.unpersist();
@@ -138,6 +143,10 @@ public final class PrecisionAccuracy {
       correct += best == testY.get(i) ? 1 : 0;
     }
     return (double) correct / testX.size();
+  }
+
+  private static long cpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   private static int[] ints(List<Integer> values) {
