@@ -5,145 +5,309 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.udfs.inference.EncodeBatches;
 import org.sparkdistill.udfs.inference.EncodePartitions;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
-import org.sparkdistill.udfs.model.EncodedBatch;
+import org.sparkdistill.udfs.inference.TokenizedRows;
 import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.model.OnnxSentenceEncoder;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.text.TextTokenizer;
+import org.sparkdistill.udfs.text.TokenizedBatch;
 import org.sparkdistill.udfs.uncertainty.McDropoutScorer;
 
 /**
- * Figures for the teacher stage, each a ratio against a baseline run in the same JVM:
+ * Figures for the teacher stage, each a ratio against a baseline run in the same JVM on the same
+ * rows. Sections ({@code --sections}):
  *
- * <ol>
- *   <li>encode throughput under Spark (one task, {@code mapPartitions} into the noop sink) against
- *       a plain loop calling the same partition function over the same rows, with the same ONNX
- *       Runtime threads and batch size; and a loop batching in input order, to show what the
- *       length-sorted batches buy;
- *   <li>the same with one task per core against the loop given all cores' threads;
- *   <li>the cost of K Monte-Carlo-dropout passes of the head against one pass, and against the
- *       encoder's cost per row;
- *   <li>bytes per row of the written score cache against the raw float32 size of its numbers.
- * </ol>
+ * <ul>
+ *   <li>{@code runtime}: encode under Spark (1 task, then one task per core, into the noop sink)
+ *       against {@link BareRuntimeEncoder}, ONNX Runtime's own Java API fed exactly the token ids
+ *       and batches the tasks see (same slices, same intra-op threads and batch size); the same
+ *       partition function in a plain loop, to split Spark's cost from the project's; achieved
+ *       GFLOP/s ({@link EncoderFlops} on the padded batches) against an assumed peak ({@link
+ *       CpuPeak}); and the largest difference between bare and project vectors.
+ *   <li>{@code order}: length-sorted batches against batches in input order (model loaded once,
+ *       outside the timed passes; tokenisation in both).
+ *   <li>{@code precision}: the int8 encoder against fp32, bare runtime and Spark 1 task.
+ *   <li>{@code batching}: token-budget batches ({@code encoder.maxBatchTokens}) against row
+ *       batches, Spark 1 task, with the padding each plan computes.
+ *   <li>{@code score}: K MC-dropout head passes against 1; the score cache's bytes per row.
+ * </ul>
  *
- * Timings follow one warm-up pass over the rows; each measurement is the best of {@code repeats}.
+ * Every time is a {@link Timing}: one warm-up pass excluded, then repeats of at least a second of
+ * work; min and median are printed, ratios are of medians.
  */
 public final class EncodeBenchmark {
   private static final int SCORE_ROUNDS = 50;
   private final SparkSession spark;
   private final EncoderSpec spec;
+  private final EncoderSpec int8Spec;
   private final int batchSize;
+  private final int maxBatchTokens;
   private final int repeats;
+  private final List<String> out = new ArrayList<>();
 
-  public EncodeBenchmark(SparkSession spark, EncoderSpec spec, int batchSize, int repeats) {
+  /**
+   * @param spec the fp32 encoder
+   * @param int8Spec the same encoder quantized (null: no precision section)
+   * @param maxBatchTokens the stage's setting (0: row batches) for the runtime section
+   */
+  public EncodeBenchmark(SparkSession spark, EncoderSpec spec, EncoderSpec int8Spec, int batchSize, int maxBatchTokens, int repeats) {
     this.spark = spark;
     this.spec = spec;
+    this.int8Spec = int8Spec;
     this.batchSize = batchSize;
+    this.maxBatchTokens = maxBatchTokens;
     this.repeats = repeats;
   }
 
-  /** Runs every measurement over {@code examples} (rows of {@link CacheSchemas#examples()}). */
-  public List<String> run(List<Row> examples, LinearHead head, int mcPasses, Path scratch) {
-    List<String> out = new ArrayList<>();
+  /** Runs {@code sections} over {@code examples} (rows of {@link CacheSchemas#examples()}). */
+  public List<String> run(List<Row> examples, Set<String> sections, List<Integer> tokenBudgets, LinearHead head, int mcPasses, Path scratch) {
+    // DJL's engine creates the process-wide OrtEnvironment with its threading options; it must come
+    // first, then the bare sessions open on the same environment.
+    ai.djl.engine.Engine.getEngine("OnnxRuntime");
+    int n = examples.size();
+    int cores = spark.sparkContext().defaultParallelism();
+    CpuPeak peak = CpuPeak.fromProcCpuinfo();
+    print(
+        "rows=%d batchSize=%d maxBatchTokens=%d intraOpThreads=%d cores=%d repeats=%d (each >= %.0f s of timed work, after one warm-up pass)",
+        n, batchSize, maxBatchTokens, spec.intraOpThreads(), cores, repeats, Timing.MIN_SECONDS);
+    print("peak: %s", peak.describe());
+    try (TextTokenizer tokenizer = TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer())) {
+      List<List<TokenizedBatch>> one = plans(slices(examples, 1), tokenizer, maxBatchTokens);
+      List<List<TokenizedBatch>> all = plans(slices(examples, cores), tokenizer, maxBatchTokens);
+      Timing sparkOne = null;
+      Timing bareOne = null;
+      if (sections.contains("runtime")) {
+        double flopsOne = EncoderFlops.MINILM_L6.of(one.get(0));
+        double flopsAll = all.stream().mapToDouble(EncoderFlops.MINILM_L6::of).sum();
+        print("work: %s", padding(one.get(0)));
+        Timing sparkAll;
+        try (BareRuntimeEncoder bare = new BareRuntimeEncoder(spec.modelFile(), spec.intraOpThreads(), spec.normalize())) {
+          bareOne = time("encode, bare ONNX Runtime, 1 thread", n, () -> bareRun(bare, one));
+          Timing loop = time("encode, project partition function, plain loop", n, () -> loop(examples, spec, maxBatchTokens));
+          sparkOne = time("encode, Spark 1 task", n, () -> encodeSpark(examples, spec, 1, maxBatchTokens));
+          print("  ratio Spark 1 task / bare runtime (throughput): %.3f by wall median, %.3f by CPU time (target >= 0.95); plain loop / bare runtime: %.3f wall, %.3f CPU",
+              bareOne.median() / sparkOne.median(), bareOne.cpuMedian() / sparkOne.cpuMedian(), bareOne.median() / loop.median(), bareOne.cpuMedian() / loop.cpuMedian());
+          print("  GFLOP/s (padded work %.1f GFLOP): bare %.1f, Spark %.1f by wall min (%.0f%% and %.0f%% of the assumed 1-core peak %.1f); per CPU second: bare %.1f, Spark %.1f",
+              flopsOne / 1e9, flopsOne / bareOne.min() / 1e9, flopsOne / sparkOne.min() / 1e9,
+              100 * flopsOne / bareOne.min() / 1e9 / peak.gflops(1), 100 * flopsOne / sparkOne.min() / 1e9 / peak.gflops(1), peak.gflops(1),
+              flopsOne / bareOne.cpuMin() / 1e9, flopsOne / sparkOne.cpuMin() / 1e9);
+          print("  bare vs project vectors: max |difference| %.2e", maxDifference(bare, one, examples));
+          Timing bareAll = time("encode, bare ONNX Runtime, " + cores + " threads x " + spec.intraOpThreads() + " intra-op", n, () -> bareRun(bare, all));
+          sparkAll = time("encode, Spark " + cores + " tasks x " + spec.intraOpThreads() + " intra-op", n, () -> encodeSpark(examples, spec, cores, maxBatchTokens));
+          print("  ratio Spark %d tasks / bare runtime %d threads: %.3f by wall median, %.3f by CPU time (target >= 0.95)", cores, cores, bareAll.median() / sparkAll.median(), bareAll.cpuMedian() / sparkAll.cpuMedian());
+          print("  GFLOP/s by wall min: bare %.1f, Spark %.1f; %.0f%% and %.0f%% of the assumed %d-core peak %.1f",
+              flopsAll / bareAll.min() / 1e9, flopsAll / sparkAll.min() / 1e9,
+              100 * flopsAll / bareAll.min() / 1e9 / peak.gflops(cores), 100 * flopsAll / sparkAll.min() / 1e9 / peak.gflops(cores), cores, peak.gflops(cores));
+        }
+        int threads = cores * spec.intraOpThreads();
+        try (BareRuntimeEncoder wide = new BareRuntimeEncoder(spec.modelFile(), threads, spec.normalize())) {
+          Timing t = time("encode, bare ONNX Runtime, 1 thread x " + threads + " intra-op", n, () -> bareRun(wide, one));
+          print("  task slots vs intra-op threads for %d cores: Spark %d tasks x %d is %.2fx one call with %d intra-op threads", cores, cores, spec.intraOpThreads(), t.median() / sparkAll.median(), threads);
+        }
+      }
+      if (sections.contains("order")) {
+        order(examples, n);
+      }
+      if (sections.contains("precision") && int8Spec != null) {
+        try (BareRuntimeEncoder fp32 = new BareRuntimeEncoder(spec.modelFile(), spec.intraOpThreads(), spec.normalize());
+            BareRuntimeEncoder int8 = new BareRuntimeEncoder(int8Spec.modelFile(), int8Spec.intraOpThreads(), int8Spec.normalize())) {
+          Timing f = bareOne != null ? bareOne : time("encode, bare ONNX Runtime, fp32, 1 thread", n, () -> bareRun(fp32, one));
+          Timing q = time("encode, bare ONNX Runtime, int8, 1 thread", n, () -> bareRun(int8, one));
+          Timing sf = sparkOne != null ? sparkOne : time("encode, Spark 1 task, fp32", n, () -> encodeSpark(examples, spec, 1, maxBatchTokens));
+          Timing sq = time("encode, Spark 1 task, int8", n, () -> encodeSpark(examples, int8Spec, 1, maxBatchTokens));
+          print("  int8 / fp32 throughput at batch %d: bare runtime %.2fx wall, %.2fx CPU; Spark 1 task %.2fx wall, %.2fx CPU (target >= 2.2x)",
+              batchSize, f.median() / q.median(), f.cpuMedian() / q.cpuMedian(), sf.median() / sq.median(), sf.cpuMedian() / sq.cpuMedian());
+        }
+      }
+      if (sections.contains("batching")) {
+        Timing rows = time("encode, Spark 1 task, row batches of " + batchSize, n, () -> encodeSpark(examples, spec, 1, 0));
+        print("  row batches: %s", padding(plans(slices(examples, 1), tokenizer, 0).get(0)));
+        for (int budget : tokenBudgets) {
+          Timing t = time("encode, Spark 1 task, token budget " + budget, n, () -> encodeSpark(examples, spec, 1, budget));
+          print("  token budget %d: %s; throughput %.2fx row batches by wall median, %.2fx by CPU time", budget, padding(plans(slices(examples, 1), tokenizer, budget).get(0)), rows.median() / t.median(), rows.cpuMedian() / t.cpuMedian());
+        }
+      }
+      if (sections.contains("score")) {
+        score(examples, head, mcPasses, scratch, one.get(0), n);
+      }
+    }
+    return out;
+  }
+
+  private Timing time(String what, int n, Runnable pass) {
+    Timing t = Timing.of(pass, repeats);
+    print("%-58s %7.1f rows/s (wall median), %7.1f per CPU s  %s", what, n / t.median(), n / t.cpuMedian(), t.describe());
+    return t;
+  }
+
+  private void print(String format, Object... args) {
+    String line = String.format(Locale.ROOT, format, args);
+    out.add(line);
+    System.out.println(line);
+  }
+
+  /** The rows each of {@code k} Spark tasks gets from {@code parallelize(rows, k)}, in task order. */
+  private List<List<Row>> slices(List<Row> rows, int k) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, k).glom().collect();
+  }
+
+  /** The token batches each slice becomes: what {@link EncodePartitions} feeds the model. */
+  private List<List<TokenizedBatch>> plans(List<List<Row>> slices, TextTokenizer tokenizer, int budget) {
+    List<List<TokenizedBatch>> plans = new ArrayList<>();
+    for (List<Row> slice : slices) {
+      List<TokenizedBatch> plan = new ArrayList<>();
+      Iterator<TokenizedRows> batches = EncodeBatches.of(slice.iterator(), tokenizer, batchSize, budget);
+      batches.forEachRemaining(b -> plan.add(b.tokens()));
+      plans.add(plan);
+    }
+    return plans;
+  }
+
+  private static String padding(List<TokenizedBatch> plan) {
+    long padded = 0;
+    long real = 0;
+    int widest = 0;
+    for (TokenizedBatch b : plan) {
+      padded += b.paddedTokens();
+      widest = Math.max(widest, b.size());
+      for (int t : b.numTokens()) {
+        real += t;
+      }
+    }
+    return String.format(Locale.ROOT, "%d model calls (widest %d rows), %d real tokens, %d with padding (%.1f%% padding)", plan.size(), widest, real, padded, 100.0 * (padded - real) / padded);
+  }
+
+  /** One thread per plan, each with its own slice's batches, on the shared session. */
+  private static void bareRun(BareRuntimeEncoder bare, List<List<TokenizedBatch>> plans) {
+    if (plans.size() == 1) {
+      for (TokenizedBatch b : plans.get(0)) {
+        bare.encode(b);
+      }
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(plans.size());
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (List<TokenizedBatch> plan : plans) {
+        done.add(pool.submit(() -> plan.forEach(bare::encode)));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("bare runtime thread failed: " + e.getMessage(), e);
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** The partition function Spark runs, called directly on one thread over all rows. */
+  private Map<String, float[]> loop(List<Row> examples, EncoderSpec s, int budget) {
+    Iterator<Row> rows = new EncodePartitions(s, batchSize, budget).call(examples.iterator());
+    Map<String, float[]> vectors = new HashMap<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      vectors.put(r.getString(0), r.getAs(3));
+    }
+    if (vectors.size() != examples.size()) {
+      throw new IllegalStateException("encoded " + vectors.size() + " of " + examples.size() + " rows");
+    }
+    return vectors;
+  }
+
+  private void encodeSpark(List<Row> examples, EncoderSpec s, int partitions, int budget) {
+    spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(examples, partitions), CacheSchemas.examples())
+        .mapPartitions(new EncodePartitions(s, batchSize, budget), Encoders.row(CacheSchemas.features()))
+        .write()
+        .format("noop")
+        .mode(SaveMode.Overwrite)
+        .save();
+  }
+
+  private double maxDifference(BareRuntimeEncoder bare, List<List<TokenizedBatch>> one, List<Row> examples) {
+    Map<String, float[]> project = loop(examples, spec, maxBatchTokens);
+    List<String> ids = new ArrayList<>();
+    try (TextTokenizer tokenizer = TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer())) {
+      EncodeBatches.of(examples.iterator(), tokenizer, batchSize, maxBatchTokens).forEachRemaining(b -> ids.addAll(b.ids()));
+    }
+    double max = 0;
+    int row = 0;
+    for (TokenizedBatch b : one.get(0)) {
+      for (float[] v : bare.encode(b)) {
+        float[] p = project.get(ids.get(row++));
+        for (int d = 0; d < v.length; d++) {
+          max = Math.max(max, Math.abs(v[d] - p[d]));
+        }
+      }
+    }
+    return max;
+  }
+
+  /** Length-sorted batches vs input order, both through one preloaded session, tokenisation included. */
+  private void order(List<Row> examples, int n) {
     List<String> ids = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     for (Row row : examples) {
       ids.add(row.getAs(Columns.ID));
       texts.add(row.getAs(Columns.TEXT));
     }
-    int n = texts.size();
-    int cores = spark.sparkContext().defaultParallelism();
-    out.add(String.format(Locale.ROOT, "rows=%d batchSize=%d intraOpThreads=%d cores=%d repeats=%d", n, batchSize, spec.intraOpThreads(), cores, repeats));
+    try (OnnxSentenceEncoder encoder = OnnxSentenceEncoder.load(spec, Device.cpu());
+        OnnxSentenceEncoder.Session session = encoder.newSession()) {
+      Timing input =
+          time("encode, plain loop, batches in input order", n, () -> {
+            for (int from = 0; from < n; from += batchSize) {
+              int to = Math.min(from + batchSize, n);
+              session.encode(texts.subList(from, to), ids.subList(from, to));
+            }
+          });
+      Timing sorted =
+          time("encode, plain loop, length-sorted batches", n,
+              () -> EncodeBatches.of(examples.iterator(), encoder.tokenizer(), batchSize, 0).forEachRemaining(b -> session.encode(b.tokens())));
+      print("  gain of length-sorted batches over input order (model loaded once, outside the timing): %.2fx wall, %.2fx CPU", input.median() / sorted.median(), input.cpuMedian() / sorted.cpuMedian());
+    }
+  }
 
+  private void score(List<Row> examples, LinearHead head, int mcPasses, Path scratch, List<TokenizedBatch> plan, int n) {
+    Map<String, float[]> byId = loop(examples, spec, maxBatchTokens);
+    List<String> ids = new ArrayList<>();
     float[][] vectors = new float[n][];
-    double naive = best(() -> encodeNaive(spec, ids, texts, vectors));
-    double loop = best(() -> encodeLoop(examples, spec));
-    double sparkOne = best(() -> encodeSpark(examples, spec, 1));
-    out.add(row("encode, plain loop, batches in input order", n, naive));
-    out.add(row("encode, plain loop, same partition function", n, loop));
-    out.add(row("encode, Spark 1 task", n, sparkOne));
-    out.add(String.format(Locale.ROOT, "  ratio Spark/loop, same code, threads and batch size: %.3f (target >= 0.9)", loop / sparkOne));
-    out.add(String.format(Locale.ROOT, "  gain of length-sorted batches over input order: %.2fx", naive / loop));
-
-    EncoderSpec allCores =
-        new EncoderSpec(spec.modelFile(), spec.tokenizerFile(), spec.tokenizer(), spec.pooling(), spec.normalize(), cores * spec.intraOpThreads(), spec.device());
-    double loopAll = best(() -> encodeLoop(examples, allCores));
-    double sparkAll = best(() -> encodeSpark(examples, spec, cores));
-    out.add(row("encode, plain loop, " + allCores.intraOpThreads() + " ONNX threads", n, loopAll));
-    out.add(row("encode, Spark " + cores + " tasks x " + spec.intraOpThreads() + " ONNX thread", n, sparkAll));
-    out.add(String.format(Locale.ROOT, "  ratio Spark/loop, all cores: %.3f", loopAll / sparkAll));
-
+    for (int i = 0; i < n; i++) {
+      ids.add(examples.get(i).getAs(Columns.ID));
+      vectors[i] = byId.get(ids.get(i));
+    }
     McDropoutScorer one = new McDropoutScorer(head, 1, 7);
     McDropoutScorer k = new McDropoutScorer(head, mcPasses, 7);
-    // Scoring is ~1000x cheaper than encoding: time SCORE_ROUNDS rounds so the figures are stable.
-    double scoreOne = best(() -> scoreAll(one, ids, vectors)) / SCORE_ROUNDS;
-    double scoreK = best(() -> scoreAll(k, ids, vectors)) / SCORE_ROUNDS;
-    out.add(row("head score, K=1", n, scoreOne));
-    out.add(row("head score, K=" + mcPasses, n, scoreK));
-    out.add(String.format(Locale.ROOT, "  cost of K=%d MC passes vs 1: %.2fx; K=%d scoring vs encoding: %.4fx", mcPasses, scoreK / scoreOne, mcPasses, scoreK / loop));
-
-    out.add(cacheSize(examples, vectors, head, mcPasses, scratch));
-    return out;
-  }
-
-  private double best(Runnable body) {
-    body.run(); // warm-up
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < repeats; i++) {
-      long start = System.nanoTime();
-      body.run();
-      best = Math.min(best, (System.nanoTime() - start) / 1e9);
-    }
-    return best;
-  }
-
-  /** The partition function Spark runs, called directly on one thread over all rows. */
-  private void encodeLoop(List<Row> examples, EncoderSpec s) {
-    java.util.Iterator<Row> out = new EncodePartitions(s, batchSize).call(examples.iterator());
-    int rows = 0;
-    while (out.hasNext()) {
-      out.next();
-      rows++;
-    }
-    if (rows != examples.size()) {
-      throw new IllegalStateException("encoded " + rows + " of " + examples.size() + " rows");
-    }
-  }
-
-  /** Batches in input order, no model cache: what a first attempt without the pipeline's batching does. */
-  private void encodeNaive(EncoderSpec s, List<String> ids, List<String> texts, float[][] vectors) {
-    try (OnnxSentenceEncoder encoder = OnnxSentenceEncoder.load(s, Device.cpu());
-        OnnxSentenceEncoder.Session session = encoder.newSession()) {
-      for (int from = 0; from < texts.size(); from += batchSize) {
-        int to = Math.min(from + batchSize, texts.size());
-        EncodedBatch batch = session.encode(texts.subList(from, to), ids.subList(from, to));
-        System.arraycopy(batch.vectors(), 0, vectors, from, to - from);
-      }
-    }
-  }
-
-  private void encodeSpark(List<Row> examples, EncoderSpec s, int partitions) {
-    spark.createDataFrame(examples, CacheSchemas.examples())
-        .repartition(partitions)
-        .mapPartitions(new EncodePartitions(s, batchSize), Encoders.row(CacheSchemas.features()))
-        .write()
-        .format("noop")
-        .mode(SaveMode.Overwrite)
-        .save();
+    Timing scoreOne = time("head score, K=1 (x" + SCORE_ROUNDS + " rounds)", n * SCORE_ROUNDS, () -> scoreAll(one, ids, vectors));
+    Timing scoreK = time("head score, K=" + mcPasses + " (x" + SCORE_ROUNDS + " rounds)", n * SCORE_ROUNDS, () -> scoreAll(k, ids, vectors));
+    double encodeSeconds = Timing.of(() -> loop(examples, spec, maxBatchTokens), 1).median();
+    print("  cost of K=%d MC passes vs 1: %.2fx (CPU %.2fx); K=%d scoring vs encoding: %.4fx",
+        mcPasses, scoreK.median() / scoreOne.median(), scoreK.cpuMedian() / scoreOne.cpuMedian(), mcPasses, scoreK.median() / SCORE_ROUNDS / encodeSeconds);
+    print("%s", cacheSize(examples, vectors, head, mcPasses, scratch));
   }
 
   private static void scoreAll(McDropoutScorer scorer, List<String> ids, float[][] vectors) {
@@ -188,10 +352,6 @@ public final class EncodeBenchmark {
         perRow,
         raw,
         perRow / raw);
-  }
-
-  private static String row(String what, int n, double seconds) {
-    return String.format(Locale.ROOT, "%-45s %8.2f s  %9.1f rows/s", what, seconds, n / seconds);
   }
 
   /** A seeded random head for when no trained teacher exists yet. */

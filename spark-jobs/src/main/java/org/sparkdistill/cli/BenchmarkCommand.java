@@ -2,11 +2,15 @@ package org.sparkdistill.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdistill.bench.EncodeBenchmark;
+import org.sparkdistill.bench.PrecisionAccuracy;
 import org.sparkdistill.config.ConfigLoader;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Manifest;
@@ -17,6 +21,8 @@ import org.sparkdistill.stage.ScoreStage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageInput;
 import org.sparkdistill.stage.TrainTeacherStage;
+import org.sparkdistill.teacher.HeadTrainer;
+import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import picocli.CommandLine.Command;
@@ -26,25 +32,41 @@ import picocli.CommandLine.Option;
 /** Prints the teacher stage's benchmark figures (see {@link EncodeBenchmark}). Not a test: no assertion on time. */
 @Command(
     name = "benchmark",
-    description = "Print encode throughput under Spark vs a plain loop, MC-dropout cost and cache size (ratios).")
+    description =
+        "Print encode throughput under Spark vs ONNX Runtime's bare Java API (ratios, GFLOP/s vs an assumed peak), "
+            + "int8 vs fp32 speed and teacher accuracy, token-budget vs row batches, MC-dropout cost and cache size.")
 final class BenchmarkCommand implements Callable<Integer> {
+  static final List<String> SECTIONS = List.of("runtime", "order", "precision", "accuracy", "batching", "score");
+
   @Mixin RunOptions options;
 
   @Option(names = "--rows", description = "Rows of the prepared data to encode (default: ${DEFAULT-VALUE}).")
   int rows = 512;
 
-  @Option(names = "--repeats", description = "Timed repeats per measurement after one warm-up; the best counts (default: ${DEFAULT-VALUE}).")
-  int repeats = 2;
+  @Option(names = "--repeats", description = "Timed repeats per measurement after one warm-up, each at least 1 s of work; min and median are printed (default: ${DEFAULT-VALUE}).")
+  int repeats = 3;
+
+  @Option(names = "--sections", split = ",", description = "Which figures: runtime, order, precision, accuracy, batching, score (default: all).")
+  List<String> sections = SECTIONS;
+
+  @Option(names = "--token-budgets", split = ",", description = "encoder.maxBatchTokens values compared with row batches (default: ${DEFAULT-VALUE}).")
+  List<Integer> tokenBudgets = List.of(2048, 4096);
 
   @Override
   public Integer call() throws Exception {
+    Set<String> chosen = new LinkedHashSet<>(sections);
+    for (String s : chosen) {
+      if (!SECTIONS.contains(s)) {
+        throw new IllegalArgumentException("--sections: unknown section " + s + ", expected some of " + SECTIONS);
+      }
+    }
     DistillConfig config = ConfigLoader.load(options.config, options.overrides);
     SparkSession spark = SparkSessions.getOrCreate(config.spark);
     StageContext context = new StageContext(spark, config, options.overwrite);
     PrepareStage prepare = new PrepareStage(context);
     Manifest prepared = prepare.run().manifest();
-    List<Row> examples =
-        prepare.output().read(spark, prepared, CacheSchemas.examples()).orderBy("id").limit(rows).collectAsList();
+    Dataset<Row> all = prepare.output().read(spark, prepared, CacheSchemas.examples());
+    List<Row> examples = all.orderBy("id").limit(rows).collectAsList();
     LinearHead head;
     String headSource;
     TrainTeacherStage teacher = new TrainTeacherStage(context);
@@ -56,10 +78,34 @@ final class BenchmarkCommand implements Callable<Integer> {
       headSource = "seeded random head (no trained teacher in workDir yet)";
     }
     Path scratch = Files.createTempDirectory("spark-distill-bench");
-    System.out.println("Benchmark: " + headSource + ", encoder " + config.encoder.model + ", maxLength " + config.encoder.maxLength);
-    new EncodeBenchmark(spark, EncodeStage.encoderSpec(config.encoder), config.encoder.batchSize, repeats)
-        .run(examples, head, config.score.mcPasses, scratch)
-        .forEach(System.out::println);
+    DistillConfig.EncoderSettings e = config.encoder;
+    EncoderSpec base = EncodeStage.encoderSpec(e);
+    EncoderSpec fp32 = withModel(base, e.model);
+    EncoderSpec int8 = Files.isRegularFile(Path.of(e.int8Model)) ? withModel(base, e.int8Model) : null;
+    System.out.println("Benchmark: " + headSource + ", fp32 encoder " + e.model + ", int8 encoder " + (int8 == null ? "(missing: " + e.int8Model + ")" : e.int8Model) + ", maxLength " + e.maxLength);
+    new EncodeBenchmark(spark, fp32, int8, e.batchSize, e.maxBatchTokens, repeats).run(examples, chosen, tokenBudgets, head, config.score.mcPasses, scratch);
+    if (chosen.contains("accuracy") && int8 != null) {
+      DistillConfig.TeacherSettings t = config.teacher;
+      HeadTrainer trainer =
+          HeadTrainer.builder()
+              .optDropout(t.dropout)
+              .optEpochs(t.epochs)
+              .optBatchSize(t.batchSize)
+              .optLearningRate(t.learningRate)
+              .optWeightDecay(t.weightDecay)
+              .optPatience(t.patience)
+              .optSeed(t.seed)
+              .build();
+      int partitions = e.partitions > 0 ? e.partitions : spark.sparkContext().defaultParallelism();
+      new PrecisionAccuracy(e.batchSize, e.maxBatchTokens, partitions, trainer, config.data.labels, t.dropout)
+          .run(all, fp32, int8)
+          .forEach(System.out::println);
+    }
     return 0;
+  }
+
+  /** The stage's encoder spec with another model file (fp32 or int8 of the same encoder). */
+  private static EncoderSpec withModel(EncoderSpec s, String modelFile) {
+    return new EncoderSpec(Path.of(modelFile).toAbsolutePath().toString(), s.tokenizerFile(), s.tokenizer(), s.pooling(), s.normalize(), s.intraOpThreads(), s.device());
   }
 }

@@ -265,6 +265,14 @@ public final class ConfigLoader {
               split.testFraction,
               split.validationFraction));
     }
+    try {
+      EncoderPrecision.parse(c.encoder.precision);
+    } catch (IllegalArgumentException e) {
+      errors.add(e.getMessage());
+    }
+    if (c.encoder.maxBatchTokens != 0 && c.encoder.maxBatchTokens < c.encoder.maxLength) {
+      errors.add("encoder.maxBatchTokens must be 0 (row batches) or >= encoder.maxLength " + c.encoder.maxLength + " so every row fits, got: " + c.encoder.maxBatchTokens);
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }

@@ -171,6 +171,31 @@ public final class DistillConfig {
 
     @Setting(doc = "Partitions of the encode stage; 0: Spark's default parallelism.", min = 0)
     public int partitions = 0;
+    @Setting(
+        doc = "fp32 runs encoder.model; int8 runs encoder.int8Model, the quantized export of the same encoder (1.5-1.9x"
+            + " faster per CPU core on an AVX2 machine, more with AVX-512 VNNI; under 0.1 point of teacher accuracy lost"
+            + " on Debian 20).",
+        nonBlank = true)
+    public String precision = "fp32";
+
+    @Setting(doc = "The int8 encoder file, used when encoder.precision is int8.", nonBlank = true)
+    public String int8Model = "target/models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx";
+    /**
+     * 0: batches of {@code batchSize} rows. Otherwise batches of as many rows as fit in this many
+     * tokens, padding included ({@code rows x longest row <= maxBatchTokens}), so short and long
+     * texts give every model call about the same work; {@code batchSize} then only sizes the
+     * read-ahead window (8 x batchSize rows). Must be >= {@code maxLength}.
+     */
+    @Setting(
+        doc = "0: batches of encoder.batchSize rows; otherwise as many rows as fit in this many tokens, padding included"
+            + " (must be >= encoder.maxLength).",
+        min = 0)
+    public int maxBatchTokens = 0;
+
+    /** The encoder file that runs: {@code model} or {@code int8Model} after {@code precision}. */
+    public String modelFile() {
+      return EncoderPrecision.parse(precision) == EncoderPrecision.INT8 ? int8Model : model;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package org.sparkdistill.evaluate;
 import ai.djl.Device;
 import java.util.List;
 import java.util.Locale;
+import org.sparkdistill.bench.Timing;
 import org.sparkdistill.udfs.model.EncodedBatch;
 import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.model.LinearHead;
@@ -12,13 +13,33 @@ import org.sparkdistill.udfs.student.StudentModel;
 /**
  * Teacher vs student throughput under one protocol, stated in {@link Result#protocol()}: the same
  * texts, the same batch size, tokenisation included, one JVM and one thread of control, teacher
- * MC off (encoder + head logits), one warm-up pass each, best of {@code repeats} timed passes.
+ * MC off (encoder + head logits), the model loaded before any timing, one warm-up pass each, then
+ * {@code repeats} timed repeats of at least a second of work each ({@link Timing}: the student's
+ * pass over 128 texts takes milliseconds, so a repeat runs it hundreds of times). The fastest
+ * repeat gives the headline rows/s; the median is reported beside it.
  */
 public final class SpeedComparison {
   private SpeedComparison() {}
 
   /** Rows per second of both models and the protocol they were measured under. */
-  public record Result(int rows, int batchSize, int onnxThreads, double teacherRowsPerSecond, double studentRowsPerSecond) {
+  public record Result(
+      int rows,
+      int batchSize,
+      int onnxThreads,
+      double teacherRowsPerSecond,
+      double studentRowsPerSecond,
+      Timing teacher,
+      Timing student) {
+    /** Median-repeat throughput of the teacher. */
+    public double teacherMedianRowsPerSecond() {
+      return rows / teacher.median();
+    }
+
+    /** Median-repeat throughput of the student. */
+    public double studentMedianRowsPerSecond() {
+      return rows / student.median();
+    }
+
     public double speedup() {
       return studentRowsPerSecond / teacherRowsPerSecond;
     }
@@ -27,8 +48,9 @@ public final class SpeedComparison {
       return String.format(
           Locale.ROOT,
           "%d test texts, batch %d, tokenisation included, one JVM, teacher = ONNX encoder (%d intra-op thread) + linear head with MC off,"
-              + " student = hashing + embedding bag (libtorch threads as set by -Dai.djl.pytorch.num_threads), one warm-up pass, best of the timed passes",
-          rows, batchSize, onnxThreads);
+              + " student = hashing + embedding bag (libtorch threads as set by -Dai.djl.pytorch.num_threads), model loaded before timing, one warm-up pass,"
+              + " then repeats of >= %.0f s of work each (teacher %d passes, student %d passes over %d repeats); fastest repeat, median beside it",
+          rows, batchSize, onnxThreads, Timing.MIN_SECONDS, teacher.passes(), student.passes(), teacher.repeats());
     }
   }
 
@@ -51,20 +73,9 @@ public final class SpeedComparison {
               student.probabilities(texts.subList(from, Math.min(from + batchSize, texts.size())));
             }
           };
-      double teacherSeconds = best(teacherPass, repeats);
-      double studentSeconds = best(studentPass, repeats);
-      return new Result(texts.size(), batchSize, encoder.intraOpThreads(), texts.size() / teacherSeconds, texts.size() / studentSeconds);
+      Timing t = Timing.of(teacherPass, Math.max(1, repeats));
+      Timing st = Timing.of(studentPass, Math.max(1, repeats));
+      return new Result(texts.size(), batchSize, encoder.intraOpThreads(), texts.size() / t.min(), texts.size() / st.min(), t, st);
     }
-  }
-
-  private static double best(Runnable pass, int repeats) {
-    pass.run();
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < Math.max(1, repeats); i++) {
-      long start = System.nanoTime();
-      pass.run();
-      best = Math.min(best, (System.nanoTime() - start) / 1e9);
-    }
-    return best;
   }
 }

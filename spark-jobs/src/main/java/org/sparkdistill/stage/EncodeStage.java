@@ -7,6 +7,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.EncoderPrecision;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.inference.EncodePartitions;
@@ -23,7 +24,9 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  * method downstream reads the same encoding (share it between runs with {@code outputs.encode}).
  *
  * <p>Cost: the encoder forward, about 2.7 GFLOP per 128-token text for MiniLM-L6; each executor
- * JVM loads the model once; {@code encoder.batchSize} texts per ONNX call, padded to the longest.
+ * JVM loads the model once; {@code encoder.batchSize} texts per ONNX call, padded to the longest
+ * (or {@code encoder.maxBatchTokens} tokens per call); {@code encoder.precision: int8} runs the
+ * quantized encoder, recorded in the manifest with the file's sha256.
  */
 public final class EncodeStage extends Stage {
   public static final String NAME = "encode";
@@ -44,7 +47,7 @@ public final class EncodeStage extends Stage {
 
   public static EncoderSpec encoderSpec(DistillConfig.EncoderSettings e) {
     return new EncoderSpec(
-        Paths.get(e.model).toAbsolutePath().toString(),
+        Paths.get(e.modelFile()).toAbsolutePath().toString(),
         Paths.get(e.tokenizer).toAbsolutePath().toString(),
         new TokenizerSettings(e.maxLength, e.truncation),
         e.pooling,
@@ -60,9 +63,10 @@ public final class EncodeStage extends Stage {
     var conf = context.spark().sparkContext().hadoopConfiguration();
     return StagePlan.of(NAME)
         .input("texts", ((PrepareStage) context.graph().stage(PrepareStage.NAME)).textsFingerprint())
-        .model("encoder", Fingerprints.sha256File("encoder model", e.model, conf))
+        .model("encoder", Fingerprints.sha256File("encoder model", e.modelFile(), conf))
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", e.tokenizer, conf))
         .settings(context.config(), "encoder.maxLength", "encoder.truncation", "encoder.pooling", "encoder.normalize")
+        .setting("encoder.precision", EncoderPrecision.parse(e.precision).value())
         .labels(context.config().data.labels);
   }
 
@@ -84,7 +88,7 @@ public final class EncodeStage extends Stage {
       examples = examples.repartition(e.partitions);
     }
     examples
-        .mapPartitions(new EncodePartitions(spec, e.batchSize), Encoders.row(CacheSchemas.features()))
+        .mapPartitions(new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), Encoders.row(CacheSchemas.features()))
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(runDir.toString());

@@ -164,6 +164,8 @@ public final class EvaluateStage extends Stage {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("teacherRowsPerSecond", r.teacherRowsPerSecond());
     out.put("studentRowsPerSecond", r.studentRowsPerSecond());
+    out.put("teacherMedianRowsPerSecond", r.teacherMedianRowsPerSecond());
+    out.put("studentMedianRowsPerSecond", r.studentMedianRowsPerSecond());
     out.put("speedup", r.speedup());
     out.put("protocol", r.protocol());
     return out;

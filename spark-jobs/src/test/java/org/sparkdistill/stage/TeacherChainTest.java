@@ -55,7 +55,8 @@ class TeacherChainTest {
         .containsEntry("encoder.maxLength", "32")
         .containsEntry("encoder.truncation", "true")
         .containsEntry("encoder.pooling", "mean")
-        .containsEntry("encoder.normalize", "true");
+        .containsEntry("encoder.normalize", "true")
+        .containsEntry("encoder.precision", "fp32");
     assertThat(encode.labels()).isEqualTo(TestConfigs.DEBIAN_LABELS);
     assertThat(encode.rowCount()).isEqualTo(240);
     assertThat(encode.truncatedCount()).isPositive().isLessThanOrEqualTo(240);
@@ -120,6 +121,19 @@ class TeacherChainTest {
     assertThatThrownBy(() -> new EncodeStage(changed).run())
         .isInstanceOf(OutputConflictException.class)
         .hasMessageContaining("setting encoder.maxLength: 32 -> 48");
+  }
+
+  @Test
+  void anInt8CacheIsNeverTakenForAnFp32One() {
+    DistillConfig other = TestConfigs.debianSlice(work, 240);
+    other.encoder.precision = "int8";
+    StageContext changed = new StageContext(spark, other, false);
+    assertThatThrownBy(() -> new ScoreStage(changed).run())
+        .hasMessageContaining("encode output")
+        .hasMessageContaining("encoder.precision: fp32 -> int8");
+    assertThatThrownBy(() -> new EncodeStage(changed).run())
+        .isInstanceOf(OutputConflictException.class)
+        .hasMessageContaining("encoder.precision: fp32 -> int8");
   }
 
   @Test

@@ -27,6 +27,12 @@ public final class TestConfigs {
     return dir != null ? Paths.get(dir) : projectRoot().resolve("target/models/all-minilm-l6-v2");
   }
 
+  /** The int8 encoder file unpacked by the build (see the parent pom). */
+  public static Path int8ModelFile() {
+    String dir = System.getProperty("spark.distill.encoder.int8.dir");
+    return (dir != null ? Paths.get(dir) : projectRoot().resolve("target/models/all-minilm-l6-v2-q")).resolve("all-minilm-l6-v2-q.onnx");
+  }
+
   /**
    * A slice of the Debian snapshot: {@code rows} rows, 32-token texts, a few labelled rows per
    * class, a short head training; runs the chain in well under a minute on 2 cores.
@@ -41,6 +47,7 @@ public final class TestConfigs {
     c.data.split.labelledPerClass = 5;
     c.encoder.model = encoderDir().resolve("all-minilm-l6-v2.onnx").toString();
     c.encoder.tokenizer = encoderDir().resolve("all-minilm-l6-v2-tokenizer.json").toString();
+    c.encoder.int8Model = int8ModelFile().toString();
     c.encoder.maxLength = 32;
     c.encoder.batchSize = 16;
     c.encoder.partitions = 2;

@@ -82,6 +82,11 @@ public final class OnnxSentenceEncoder implements AutoCloseable {
     return spec;
   }
 
+  /** The tokenizer this encoder's texts go through (shared, thread-safe). */
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
   /** Opens a session for one task; not thread-safe, close it when the task ends. */
   public Session newSession() {
     return new Session(model.newPredictor());
@@ -103,7 +108,11 @@ public final class OnnxSentenceEncoder implements AutoCloseable {
 
     /** Encodes {@code texts}; {@code ids} name rows in errors. */
     public EncodedBatch encode(List<String> texts, List<String> ids) {
-      TokenizedBatch tokens = tokenizer.tokenize(texts, ids);
+      return encode(tokenizer.tokenize(texts, ids));
+    }
+
+    /** Encodes an already tokenized batch (one model call; padding costs as much as tokens). */
+    public EncodedBatch encode(TokenizedBatch tokens) {
       int batch = tokens.size();
       int length = tokens.length();
       float[] hidden;
