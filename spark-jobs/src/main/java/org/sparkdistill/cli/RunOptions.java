@@ -24,6 +24,9 @@ public final class RunOptions {
       description = "Replace finished outputs that were made from other inputs or settings (atomically). Without it such outputs are refused.")
   boolean overwrite;
 
-  @Option(names = "--stacktrace", description = "Print full stack traces on errors.")
+  @Option(names = "--stacktrace", description = "Print full stack traces on errors (also Spark's task failure traces, which are otherwise kept out of the console).")
   boolean stacktrace;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 }

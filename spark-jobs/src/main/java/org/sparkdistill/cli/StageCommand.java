@@ -21,6 +21,7 @@ abstract class StageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ConsoleLogging.configure(options.stacktrace);
     DistillConfig config = ConfigLoader.load(options.config, options.overrides);
     SparkSession spark = SparkSessions.getOrCreate(config.spark);
     StageContext context = new StageContext(spark, config, options.overwrite);

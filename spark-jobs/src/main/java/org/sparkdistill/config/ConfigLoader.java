@@ -21,7 +21,7 @@ import org.sparkdistill.udfs.model.Pooling;
 public final class ConfigLoader {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private static final Set<String> FORMATS = Set.of("debian-jsonl", "imdb-json", "parquet");
+  private static final Set<String> FORMATS = Set.of("debian-jsonl", "imdb-json", "parquet", "csv", "tsv", "jsonl");
 
   private ConfigLoader() {}
 

@@ -57,15 +57,21 @@ public final class DistillConfig {
   public static final class DataSettings {
     /**
      * {@code debian-jsonl}, {@code imdb-json} (both parsed on the driver: files up to a few hundred
-     * MB) or {@code parquet} (read with Spark). See {@code org.sparkdistill.data.ExamplePreparer}.
+     * MB), or {@code parquet}, {@code csv}, {@code tsv}, {@code jsonl} (read with Spark, columns
+     * named by {@code data.columns}). See {@code org.sparkdistill.data.ExamplePreparer}.
      */
     public String format = "debian-jsonl";
     /** File or directory of the raw data. */
     public String path = "data/debian/debian-sections-20.jsonl.gz";
     /** The label set, in class-index order. A label outside it is an error naming the row. */
     public List<String> labels = new ArrayList<>();
-    /** Column names of a {@code parquet} source. */
+    /** Column names of a {@code parquet}, {@code csv}, {@code tsv} or {@code jsonl} source. */
     public ColumnSettings columns = new ColumnSettings();
+    /**
+     * {@code csv} and {@code tsv}: the first row of each file names the columns. With {@code
+     * false} the columns are {@code _c0}, {@code _c1}, ... and {@code data.columns} names those.
+     */
+    public boolean header = true;
     /** Keep at most this many rows (seeded sample after deduplication); 0 keeps all. */
     public int maxRows = 0;
 

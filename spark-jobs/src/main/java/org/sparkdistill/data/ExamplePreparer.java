@@ -80,8 +80,9 @@ public final class ExamplePreparer {
       case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels);
       case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels);
       case PARQUET -> new ParquetSource(spark, settings.path, settings.columns, settings.labels);
+      case TextTableSource.CSV, TextTableSource.TSV, TextTableSource.JSONL -> new TextTableSource(spark, settings.format, settings);
       default -> throw new IllegalArgumentException(
-          "data.format must be one of [" + DEBIAN_JSONL + ", " + IMDB_JSON + ", " + PARQUET + "], got: " + settings.format);
+          "data.format must be one of [" + DEBIAN_JSONL + ", " + IMDB_JSON + ", " + PARQUET + ", csv, tsv, jsonl], got: " + settings.format);
     };
   }
 

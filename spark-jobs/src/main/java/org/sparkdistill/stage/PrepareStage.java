@@ -63,11 +63,14 @@ public final class PrepareStage extends Stage {
             .setting("data.maxRows", d.maxRows)
             .setting("split.seed", d.split.seed)
             .labels(d.labels);
-    if (d.format.equals("parquet")) {
+    if (java.util.Set.of("parquet", "csv", "tsv", "jsonl").contains(d.format)) {
       plan.setting("columns.id", d.columns.id)
           .setting("columns.text", d.columns.text)
           .setting("columns.label", d.columns.label)
           .setting("columns.group", d.columns.group);
+    }
+    if (java.util.Set.of("csv", "tsv").contains(d.format)) {
+      plan.setting("data.header", d.header);
     }
     return plan;
   }

@@ -14,13 +14,13 @@ import org.sparkdistill.testing.Chromium;
  * there and its image decoded (the page's own script writes each image's naturalWidth into the
  * DOM after the load event), every expected table is there; keeps a screenshot.
  */
-final class ReportPageCheck {
+public final class ReportPageCheck {
   private ReportPageCheck() {}
 
   private static final Pattern FIGURE = Pattern.compile("<figure id=\"fig-([^\"]+)\"><img ([^>]*)>");
 
   /** The DOM after load; fails unless every figure id in {@code figures} loaded and {@code tables} tables rendered. */
-  static String check(Path page, List<String> figures, int tables, Path screenshot) throws Exception {
+  public static String check(Path page, List<String> figures, int tables, Path screenshot) throws Exception {
     Chromium chromium = Chromium.requireOrSkip();
     String dom = chromium.dumpDom(page);
     assertThat(dom).as("rendered DOM of " + page).contains("</html>");
