@@ -50,7 +50,8 @@ public final class Charts {
   public static byte[] lines(String title, String xTitle, String yTitle, List<Line> lines, Double yMin, Double yMax) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     style(chart.getStyler());
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setErrorBarsColorSeriesColor(true);
     chart.getStyler().setMarkerSize(8);
     if (yMin != null) {

@@ -24,8 +24,8 @@ public final class Chain {
   /** The teacher chain, then a KD student and the labels-only baseline student on the same data. */
   public static List<Stage> full(StageContext context) {
     List<Stage> stages = new ArrayList<>(teacher(context));
-    StageContext kd = new StageContext(context.spark(), context.config().withStudentMode("kd"), context.overwrite());
-    StageContext labels = new StageContext(context.spark(), context.config().withStudentMode("labels"), context.overwrite());
+    StageContext kd = context.with(context.config().withStudentMode("kd"));
+    StageContext labels = context.with(context.config().withStudentMode("labels"));
     stages.addAll(student(kd));
     // The baseline reads the same targets (for the labelled rows' texts and labels).
     stages.addAll(student(labels).subList(1, 4));

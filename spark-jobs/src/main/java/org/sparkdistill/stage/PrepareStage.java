@@ -7,6 +7,7 @@ import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.data.ExamplePreparer;
 import org.sparkdistill.data.PreparedExamples;
+import org.sparkdistill.data.SplitRequirements;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -83,6 +84,7 @@ public final class PrepareStage extends Stage {
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     PreparedExamples prepared = new ExamplePreparer(context.spark(), context.config().data).prepare();
+    SplitRequirements.require(prepared.report(), context.config().data);
     prepared.examples().write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     return countWritten(runDir, false)
         .metric("rawRows", prepared.report().rawRows())

@@ -47,7 +47,7 @@ public final class ReportStage extends Stage {
   }
 
   private StageContext mode(DistillConfig config, String mode) {
-    return new StageContext(context.spark(), config.withStudentMode(mode), context.overwrite());
+    return context.with(config.withStudentMode(mode));
   }
 
   /** The curve cells' configurations, in budget then seed order. */

@@ -71,7 +71,10 @@ public abstract class Stage {
     StagePlan plan = plan();
     String fingerprint = plan.fingerprint();
     Optional<Manifest> existing = output.manifest();
-    if (existing.isPresent()) {
+    boolean forced = context.rebuild().contains(name());
+    if (existing.isPresent() && forced) {
+      LOG.info("{}: rebuilding {} (--rebuild)", name(), output.dir());
+    } else if (existing.isPresent()) {
       if (existing.get().fingerprint().equals(fingerprint)) {
         LOG.info("{}: output {} is up to date, skipping", name(), output.dir());
         return new StageResult(name(), output.dir().toString(), true, 0, existing.get());
