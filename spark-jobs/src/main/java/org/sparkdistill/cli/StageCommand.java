@@ -35,7 +35,7 @@ abstract class StageCommand implements Callable<Integer> {
         System.out.println(result.summary());
       }
       report(context, results);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's exceptions are checked ones thrown from Scala
       throw DamagedOutputs.explain(e, context);
     }
     return 0;

@@ -104,6 +104,10 @@ final class TextTableSource implements RawSource {
             .select(org.apache.spark.sql.functions.regexp_replace(col("value"), "^" + BOM, "").as("value"), input_file_name().as("file"))
             .filter(org.apache.spark.sql.functions.trim(col("value")).notEqual(""));
     Dataset<String> text = lines.select("value").as(org.apache.spark.sql.Encoders.STRING());
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException(
+          "data.path " + path + " (data.format: jsonl) has no data rows (an empty file, or only blank lines): nothing to prepare; point data.path at the dataset");
+    }
     StructType inferred = spark.read().option("mode", "PERMISSIVE").json(text).schema();
     StructType schema = inferred.getFieldIndex(CORRUPT).isDefined() ? inferred : inferred.add(CORRUPT, DataTypes.StringType);
     Column parsed = org.apache.spark.sql.functions.from_json(col("value"), schema, java.util.Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));

@@ -16,8 +16,11 @@ public final class DamagedOutputs {
 
   private DamagedOutputs() {}
 
-  /** {@code e} unchanged, or an {@link IllegalStateException} naming the damaged stage output. */
-  public static RuntimeException explain(RuntimeException e, StageContext context) {
+  /**
+   * An {@link IllegalStateException} naming the damaged stage output, or {@code e} itself (wrapped
+   * when it is a checked exception, such as Spark's).
+   */
+  public static RuntimeException explain(Exception e, StageContext context) {
     List<Stage> stages = new ArrayList<>(Chain.full(context));
     stages.add(new ReportStage(context));
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -38,7 +41,7 @@ public final class DamagedOutputs {
         }
       }
     }
-    return e;
+    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
   }
 
   private static String oneLine(String message) {

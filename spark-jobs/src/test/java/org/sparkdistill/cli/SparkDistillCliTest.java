@@ -102,9 +102,10 @@ class SparkDistillCliTest {
 
   @Test
   void sparkTaskFailureTracesStayOutOfTheConsoleUnlessStacktrace() {
+    org.apache.logging.log4j.Level before = org.apache.logging.log4j.Level.WARN;
+    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor", before);
     ConsoleLogging.configure(true);
-    org.apache.logging.log4j.Level before = org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.executor.Executor").getLevel();
-    assertThat(before).isNotEqualTo(org.apache.logging.log4j.Level.OFF);
+    assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(before);
     ConsoleLogging.configure(false);
     assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(org.apache.logging.log4j.Level.OFF);
     assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.scheduler.TaskSetManager").getLevel()).isEqualTo(org.apache.logging.log4j.Level.ERROR);
