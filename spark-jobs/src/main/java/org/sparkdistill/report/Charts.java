@@ -88,7 +88,8 @@ public final class Charts {
     all.addAll(curves);
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("confidence (mean of the bin)").yAxisTitle("accuracy of the bin").build();
     style(chart.getStyler());
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
     chart.getStyler().setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
     chart.getStyler().setMarkerSize(8);
@@ -163,7 +164,7 @@ public final class Charts {
     chart.getStyler().setXAxisLabelAlignmentVertical(AxesChartStyler.TextAlignment.Right);
     chart.getStyler().setPlotGridLinesVisible(false);
     chart.getStyler().setAxisTickLabelsFont(new Font(FONT, Font.PLAIN, c > 14 ? 10 : 12));
-    chart.getStyler().setHeatMapValueDecimalPattern("#");
+    chart.getStyler().setHeatMapDecimalValueFormatter(v -> v == 0 ? "" : String.valueOf(Math.round(v)));
     List<String> x = new ArrayList<>(labels);
     List<String> y = new ArrayList<>(labels);
     java.util.Collections.reverse(y); // first class on top

@@ -34,6 +34,7 @@ public final class HtmlReport {
       section .intro { margin:0 0 14px; color:var(--muted); max-width:980px; }
       .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(440px, 1fr)); gap:18px 26px; align-items:start; }
       figure { margin:0; }
+      figure.wide img { max-width:980px; }
       figure img { width:100%; max-width:720px; height:auto; border:1px solid var(--line); border-radius:6px; background:#fff; }
       figcaption { font-size:13px; color:var(--muted); margin-top:4px; }
       table { border-collapse:collapse; font-size:13.5px; width:100%; font-variant-numeric:tabular-nums; }
@@ -105,7 +106,7 @@ public final class HtmlReport {
         tables(out, s, " wide");
       }
       for (Figure f : s.figures()) {
-        out.append("<figure id=\"fig-").append(escape(f.id())).append("\"><img alt=\"").append(escape(f.caption()))
+        out.append("<figure").append(f.wide() ? " class=\"wide\"" : "").append(" id=\"fig-").append(escape(f.id())).append("\"><img alt=\"").append(escape(f.caption()))
             .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png())).append("\">")
             .append("<figcaption>").append(escape(f.caption())).append("</figcaption></figure>\n");
       }

@@ -195,7 +195,7 @@ public final class ReportSections {
     }
     List<Figure> figures = new ArrayList<>();
     if (matrix.size() == labels.size() && !matrix.isEmpty()) {
-      figures.add(new Figure("confusion", "Confusion matrix of the " + studentName(e.getKey()) + " on the test split (counts)", Charts.confusion("Confusion matrix: " + studentName(e.getKey()), labels, matrix)));
+      figures.add(new Figure("confusion", "Confusion matrix of the " + studentName(e.getKey()) + " on the test split (counts)", Charts.confusion("Confusion matrix: " + studentName(e.getKey()), labels, matrix), labels.size() > 8));
     }
     record Pair(String truth, String predicted, long n, long support) {}
     List<Pair> pairs = new ArrayList<>();

@@ -17,7 +17,7 @@ import org.sparkdistill.testing.Chromium;
 public final class ReportPageCheck {
   private ReportPageCheck() {}
 
-  private static final Pattern FIGURE = Pattern.compile("<figure id=\"fig-([^\"]+)\"><img ([^>]*)>");
+  private static final Pattern FIGURE = Pattern.compile("<figure(?: class=\"wide\")? id=\"fig-([^\"]+)\"><img ([^>]*)>");
 
   /** The DOM after load; fails unless every figure id in {@code figures} loaded and {@code tables} tables rendered. */
   public static String check(Path page, List<String> figures, int tables, Path screenshot) throws Exception {
