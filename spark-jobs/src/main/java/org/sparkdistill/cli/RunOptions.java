@@ -24,6 +24,15 @@ public final class RunOptions {
       description = "Replace finished outputs that were made from other inputs or settings (atomically). Without it such outputs are refused.")
   boolean overwrite;
 
-  @Option(names = "--stacktrace", description = "Print full stack traces on errors.")
+  @Option(
+      names = "--rebuild",
+      paramLabel = "STAGE",
+      description = "Recompute STAGE and every stage downstream of it even when their settings are unchanged (e.g. after `verify` found a damaged output).")
+  String rebuild;
+
+  @Option(names = "--stacktrace", description = "Print full stack traces on errors (also Spark's task failure traces, which are otherwise kept out of the console).")
   boolean stacktrace;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 }

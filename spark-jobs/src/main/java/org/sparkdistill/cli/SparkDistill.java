@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       Subcommands.Evaluate.class,
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
+      InspectCommands.Status.class,
+      InspectCommands.Verify.class,
       BenchmarkCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class

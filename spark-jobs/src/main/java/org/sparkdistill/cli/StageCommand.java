@@ -7,6 +7,8 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdistill.config.ConfigLoader;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.spark.SparkSessions;
+import org.sparkdistill.stage.DamagedOutputs;
+import org.sparkdistill.stage.Rebuild;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
@@ -21,16 +23,21 @@ abstract class StageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ConsoleLogging.configure(options.stacktrace);
     DistillConfig config = ConfigLoader.load(options.config, options.overrides);
     SparkSession spark = SparkSessions.getOrCreate(config.spark);
-    StageContext context = new StageContext(spark, config, options.overwrite);
+    StageContext context = new StageContext(spark, config, options.overwrite, Rebuild.from(options.rebuild));
     List<StageResult> results = new ArrayList<>();
-    for (Stage stage : stages(context)) {
-      StageResult result = stage.run();
-      results.add(result);
-      System.out.println(result.summary());
+    try {
+      for (Stage stage : stages(context)) {
+        StageResult result = stage.run();
+        results.add(result);
+        System.out.println(result.summary());
+      }
+      report(context, results);
+    } catch (Exception e) { // Spark's exceptions are checked ones thrown from Scala
+      throw DamagedOutputs.explain(e, context);
     }
-    report(context, results);
     return 0;
   }
 

@@ -5,6 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.sparkdistill.curve.LearningCurve;
 import org.sparkdistill.evaluate.EvaluationReport;
+import org.sparkdistill.report.HtmlReports;
+import org.sparkdistill.stage.ReportStage;
 import org.sparkdistill.stage.Chain;
 import org.sparkdistill.stage.EncodeStage;
 import org.sparkdistill.stage.EvaluateStage;
@@ -89,7 +91,10 @@ final class Subcommands {
     @Override
     protected void report(StageContext context, List<StageResult> results) {
       System.out.println();
-      System.out.println(EvaluationReport.markdown(results.get(results.size() - 1).manifest().metrics()));
+      StageResult evaluate = results.get(results.size() - 1);
+      System.out.println(EvaluationReport.markdown(evaluate.manifest().metrics()));
+      evaluate.manifest().files().stream().filter(f -> f.endsWith(HtmlReports.FILE_NAME)).findFirst()
+          .ifPresent(f -> System.out.println("report: " + evaluate.path() + "/" + f));
     }
   }
 
@@ -116,6 +121,10 @@ final class Subcommands {
       if (!context.config().curve.labelsPerClass.isEmpty()) {
         printCurve(context);
       }
+      ReportStage report = new ReportStage(context);
+      System.out.println();
+      System.out.println(report.run().summary());
+      System.out.println("report: " + report.page());
     }
   }
 

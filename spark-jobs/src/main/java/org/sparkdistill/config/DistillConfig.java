@@ -66,7 +66,9 @@ public final class DistillConfig {
 
   /** Where the raw examples come from and how they are split. */
   public static final class DataSettings {
-    @Setting(doc = "debian-jsonl, imdb-json (both parsed on the driver: files up to a few hundred MB) or parquet (read with Spark).")
+    @Setting(
+        doc = "debian-jsonl, imdb-json (both parsed on the driver: files up to a few hundred MB), or parquet, csv, tsv,"
+            + " jsonl (read with Spark, columns named by data.columns).")
     public DataFormat format = DataFormat.DEBIAN_JSONL;
 
     @Setting(doc = "File or directory of the raw data.", nonBlank = true)
@@ -76,6 +78,9 @@ public final class DistillConfig {
     public List<String> labels = new ArrayList<>();
 
     public ColumnSettings columns = new ColumnSettings();
+
+    @Setting(doc = "csv and tsv: the first row of each file names the columns; false: the columns are _c0, _c1, ... and data.columns names those.")
+    public boolean header = true;
 
     @Setting(doc = "Keep at most this many rows (seeded sample, stratified by label, after deduplication); 0 keeps all.", min = 0)
     public int maxRows = 0;

@@ -50,6 +50,9 @@ final class DebianJsonlSource implements RawSource {
       String line;
       while ((line = reader.readLine()) != null) {
         lineNumber++;
+        if (lineNumber == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1); // a UTF-8 byte-order mark
+        }
         String where = "line " + lineNumber;
         if (line.isBlank()) {
           throw rows.error(where, null, "line is empty; expected " + EXPECTED);
@@ -66,8 +69,14 @@ final class DebianJsonlSource implements RawSource {
           path + ", line " + e.line() + ": text is not valid UTF-8: bytes " + e.badBytes() + " at byte offset "
               + e.byteOffset() + " of the (decompressed) file; the file must be UTF-8",
           e);
+    } catch (java.io.EOFException e) {
+      throw new IllegalArgumentException(
+          path + ": the gzip data ends early after " + lineNumber + " complete lines (" + e.getMessage() + "): the file is truncated; copy or download it again", e);
+    } catch (java.util.zip.ZipException e) {
+      throw new IllegalArgumentException(
+          path + ": corrupt gzip data after " + lineNumber + " complete lines (" + e.getMessage() + "): the file is damaged; copy or download it again", e);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + path + " (after line " + lineNumber + ")", e);
+      throw new UncheckedIOException("cannot read " + path + " after line " + lineNumber + ": " + e.getMessage(), e);
     }
     return rows.finish(spark);
   }

@@ -77,6 +77,7 @@ public final class ExamplePreparer {
       case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels);
       case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels);
       case PARQUET -> new ParquetSource(spark, settings.path, settings.columns, settings.labels);
+      case CSV, TSV, JSONL -> new TextTableSource(spark, settings.format.toString(), settings);
     };
   }
 

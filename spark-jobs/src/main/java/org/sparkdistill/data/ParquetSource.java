@@ -57,7 +57,19 @@ final class ParquetSource implements RawSource {
   @Override
   public RawData read() {
     RawFiles.require(path, spark.sparkContext().hadoopConfiguration(), EXPECTED);
-    Dataset<Row> source = spark.read().parquet(path);
+    if (RawFiles.dataFiles(path, spark.sparkContext().hadoopConfiguration()).isEmpty()) {
+      throw new IllegalArgumentException(
+          "data.path " + path + " (data.format: parquet) holds no data files; expected " + EXPECTED
+              + " with at least one part file: check the path, or that the job that wrote it finished");
+    }
+    return validated(spark.read().parquet(path));
+  }
+
+  /**
+   * The checks on an already read table whose columns are named by {@code data.columns} (also
+   * used by the CSV, TSV and JSON-lines sources).
+   */
+  RawData validated(Dataset<Row> source) {
     checkSchema(source.schema());
     boolean hasGroup = !columns.group.isEmpty();
     Dataset<Row> raw =

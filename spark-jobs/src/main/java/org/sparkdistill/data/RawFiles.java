@@ -54,4 +54,28 @@ final class RawFiles {
       throw new UncheckedIOException("cannot open data.path " + path, e);
     }
   }
+
+  /**
+   * The data files at {@code path}: the file itself, or every file below the directory whose name
+   * does not start with {@code _} or {@code .} (Spark's and Hadoop's markers and checksums).
+   */
+  static java.util.List<FileStatus> dataFiles(String path, Configuration conf) {
+    Path p = new Path(path);
+    java.util.List<FileStatus> out = new java.util.ArrayList<>();
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(p, true);
+      while (it.hasNext()) {
+        FileStatus f = it.next();
+        String name = f.getPath().getName();
+        if (!name.startsWith("_") && !name.startsWith(".")) {
+          out.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list data.path " + path, e);
+    }
+    out.sort(java.util.Comparator.comparing(f -> f.getPath().toString()));
+    return out;
+  }
 }

@@ -1,5 +1,6 @@
 package org.sparkdistill.evaluate;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -218,7 +219,40 @@ public final class ClassificationMetrics {
       perClass.put(labels.get(c), entry);
     }
     map.put("perClass", perClass);
+    map.put("reliability", reliability());
+    List<List<Long>> matrix = new ArrayList<>();
+    for (long[] row : confusion) {
+      List<Long> r = new ArrayList<>();
+      for (long v : row) {
+        r.add(v);
+      }
+      matrix.add(r);
+    }
+    map.put("confusion", matrix);
     return map;
+  }
+
+  /**
+   * The reliability diagram behind the ECE: one entry per non-empty bin with {@code lower},
+   * {@code upper} (the bin's confidence range), {@code count}, {@code accuracy} and {@code
+   * confidence} (the bin's mean confidence). A calibrated model has accuracy equal to confidence.
+   */
+  public List<Map<String, Object>> reliability() {
+    List<Map<String, Object>> bins = new ArrayList<>();
+    int b = binCount.length;
+    for (int i = 0; i < b; i++) {
+      if (binCount[i] == 0) {
+        continue;
+      }
+      Map<String, Object> bin = new LinkedHashMap<>();
+      bin.put("lower", (double) i / b);
+      bin.put("upper", (double) (i + 1) / b);
+      bin.put("count", binCount[i]);
+      bin.put("accuracy", (double) binCorrect[i] / binCount[i]);
+      bin.put("confidence", binConfidence[i] / binCount[i]);
+      bins.add(bin);
+    }
+    return bins;
   }
 
   private ClassScores scores(int c) {

@@ -22,6 +22,23 @@ public final class EvaluationReport {
       out.append(String.format(Locale.ROOT, "- student / teacher parameters: %.3f%n", ratio.doubleValue()));
     }
     out.append(String.format(Locale.ROOT, "- agreement with the teacher's predictions: %.4f%n", ((Number) m.get("agreementWithTeacher")).doubleValue()));
+    if (m.get("calibration") instanceof Map<?, ?> calibration) {
+      out.append("- temperature scaling fitted on validation, test ECE before -> after:");
+      for (String model : new String[] {"teacher", "student"}) {
+        if (calibration.get(model) instanceof Map<?, ?> c && c.get("eceAfter") instanceof Number after) {
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  " %s T=%.3f, %.4f -> %.4f;",
+                  model,
+                  ((Number) c.get("temperature")).doubleValue(),
+                  ((Number) c.get("eceBefore")).doubleValue(),
+                  after.doubleValue()));
+        }
+      }
+      out.setLength(out.length() - 1);
+      out.append(String.format("%n"));
+    }
     if (m.get("speed") instanceof Map<?, ?> speed) {
       out.append(
           String.format(

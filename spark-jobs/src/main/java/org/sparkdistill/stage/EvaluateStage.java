@@ -19,6 +19,12 @@ import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.evaluate.Agreement;
+import org.sparkdistill.evaluate.Calibration;
+import org.sparkdistill.evaluate.TeacherUncertainty;
+import org.sparkdistill.evaluate.TemperatureScaling;
+import org.sparkdistill.report.HtmlReports;
+import org.sparkdistill.report.RunReport;
+import org.sparkdistill.report.StageTimes;
 import org.sparkdistill.evaluate.ClassificationMetrics;
 import org.sparkdistill.evaluate.EvaluationReport;
 import org.sparkdistill.evaluate.OnnxParameterCounter;
@@ -38,7 +44,8 @@ import org.sparkdistill.udfs.uncertainty.Softmax;
 /**
  * Scores a student on the held-out test split beside its teacher: accuracy, macro-F1, expected
  * calibration error, agreement with the teacher, parameter counts and throughput. Writes {@code
- * metrics.json} (machine-readable) and {@code report.md} (for a person) to {@code
+ * metrics.json} (machine-readable), {@code report.md} and the self-contained page {@code
+ * report.html} (for a person; see {@code report/}) to {@code
  * <workDir>/evaluation-<mode>}.
  */
 public final class EvaluateStage extends Stage {
@@ -85,24 +92,34 @@ public final class EvaluateStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
     List<String> labels = plan.labels();
-    Dataset<Row> predictions =
-        input(PredictStage.NAME).read(CacheSchemas.predictions())
-            .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()));
+    Dataset<Row> predictions = input(PredictStage.NAME).read(CacheSchemas.predictions());
     Dataset<Row> teacher =
         input(ScoreStage.NAME).read(CacheSchemas.scores())
             .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"), functions.col(Columns.LOGITS).as("teacher_logits"));
+    Dataset<Row> joined =
+        predictions.join(teacher, Columns.ID).select(Columns.LABEL, Columns.PREDICTED, Columns.PROBABILITIES, "teacher_predicted", "teacher_logits", Columns.SPLIT);
+    // Temperature scaling, fitted on validation (never on test): teacher on its logits, the student
+    // on the log of its stored probabilities.
+    List<Row> validation = joined.filter(functions.col(Columns.SPLIT).equalTo(Split.VALIDATION.value())).collectAsList();
+    Calibration teacherCalibration =
+        Calibration.fit(validation.stream().map(r -> Calibration.LabelledLogits.of(r, 0, 4, labels, false)).iterator(), labels, c.evaluate.calibrationBins);
+    Calibration studentCalibration =
+        Calibration.fit(validation.stream().map(r -> Calibration.LabelledLogits.of(r, 0, 2, labels, true)).iterator(), labels, c.evaluate.calibrationBins);
     ClassificationMetrics studentMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
     ClassificationMetrics teacherMetrics = new ClassificationMetrics(labels, c.evaluate.calibrationBins);
     Agreement agreement = new Agreement();
-    Iterator<Row> rows =
-        predictions.join(teacher, Columns.ID).select(Columns.LABEL, Columns.PREDICTED, Columns.PROBABILITIES, "teacher_predicted", "teacher_logits").toLocalIterator();
+    Iterator<Row> rows = joined.filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value())).toLocalIterator();
     while (rows.hasNext()) {
       Row row = rows.next();
       int label = row.isNullAt(0) ? -1 : labels.indexOf(row.getString(0));
       int studentPredicted = row.getInt(1);
       int teacherPredicted = row.getInt(3);
-      studentMetrics.add(label, studentPredicted, RowArrays.floats(row.getList(2)));
-      teacherMetrics.add(label, teacherPredicted, Softmax.softmax(RowArrays.floats(row.getList(4))));
+      float[] studentProbabilities = RowArrays.floats(row.getList(2));
+      float[] teacherLogits = RowArrays.floats(row.getList(4));
+      studentMetrics.add(label, studentPredicted, studentProbabilities);
+      teacherMetrics.add(label, teacherPredicted, Softmax.softmax(teacherLogits));
+      studentCalibration.add(label, studentPredicted, TemperatureScaling.logitsOfProbabilities(studentProbabilities));
+      teacherCalibration.add(label, teacherPredicted, teacherLogits);
       agreement.add(studentPredicted, teacherPredicted);
     }
     if (studentMetrics.labelledCount() == 0) {
@@ -114,6 +131,12 @@ public final class EvaluateStage extends Stage {
     metrics.put("student", studentMetrics.toMap());
     metrics.put("teacher", teacherMetrics.toMap());
     metrics.put("agreementWithTeacher", agreement.rate());
+    metrics.put("calibrationBins", c.evaluate.calibrationBins);
+    Map<String, Object> calibration = new LinkedHashMap<>();
+    calibration.put("teacher", teacherCalibration.toMap(teacherMetrics.expectedCalibrationError()));
+    calibration.put("student", studentCalibration.toMap(studentMetrics.expectedCalibrationError()));
+    metrics.put("calibration", calibration);
+    metrics.put("teacherUncertainty", TeacherUncertainty.of(input(ScoreStage.NAME).read(CacheSchemas.scores()), c.score.mcPasses));
     long studentParameters;
     StageInput trained = input(TrainStudentStage.NAME);
     try (StudentModel student = StudentFiles.load(trained.files(), "the student at " + trained.runDir())) {
@@ -139,9 +162,18 @@ public final class EvaluateStage extends Stage {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write report.md under " + runDir, e);
     }
+    RunReport report = new RunReport(c, Map.of(c.student.mode.toString(), metrics), List.of(), StageTimes.of(upstream()));
+    HtmlReports.write(output(), runDir, "Student (" + c.student.mode + ") vs teacher", report);
     StageWrite written = StageWrite.of(Map.of(Split.TEST.value(), studentMetrics.labelledCount()), 0);
     written.metrics().putAll(metrics);
     return written;
+  }
+
+  /** The stages whose outputs this evaluation rests on, for the report's stage times. */
+  private List<Stage> upstream() {
+    List<Stage> stages = new ArrayList<>(Chain.teacher(context));
+    stages.addAll(Chain.student(context).subList(0, 3));
+    return stages;
   }
 
   private Map<String, Object> speed(DistillConfig c, LinearHead head, StudentModel student) {

@@ -6,6 +6,7 @@ import org.sparkdistill.config.DataFormat;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.data.ExamplePreparer;
 import org.sparkdistill.data.PreparedExamples;
+import org.sparkdistill.data.SplitRequirements;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -58,8 +59,11 @@ public final class PrepareStage extends Stage {
             .input("raw", context.graph().memo("raw", () -> Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration())))
             .settings(context.config(), "data.format", "data.maxRows", "data.split.seed")
             .labels(d.labels);
-    if (d.format == DataFormat.PARQUET) {
+    if (d.format == DataFormat.PARQUET || d.format == DataFormat.CSV || d.format == DataFormat.TSV || d.format == DataFormat.JSONL) {
       plan.settings(context.config(), "data.columns.id", "data.columns.text", "data.columns.label", "data.columns.group");
+    }
+    if (java.util.Set.of("csv", "tsv").contains(d.format)) {
+      plan.setting("data.header", d.header);
     }
     return plan;
   }
@@ -67,6 +71,7 @@ public final class PrepareStage extends Stage {
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     PreparedExamples prepared = new ExamplePreparer(context.spark(), context.config().data).prepare();
+    SplitRequirements.require(prepared.report(), context.config().data);
     prepared.examples().write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     return countWritten(runDir, false)
         .metric("rawRows", prepared.report().rawRows())

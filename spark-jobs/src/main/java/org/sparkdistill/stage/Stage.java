@@ -93,7 +93,10 @@ public abstract class Stage {
   /** The finished output when it can be reused; refuses one made from another plan unless --overwrite. */
   private Optional<StageResult> reuse(StageOutput output, StagePlan plan) {
     Optional<Manifest> existing = output.manifest();
-    if (existing.isPresent()) {
+    boolean forced = context.rebuild().contains(name());
+    if (existing.isPresent() && forced) {
+      LOG.info("{}: rebuilding {} (--rebuild)", name(), output.dir());
+    } else if (existing.isPresent()) {
       if (existing.get().fingerprint().equals(plan.fingerprint())) {
         LOG.info("{}: output {} is up to date, skipping", name(), output.dir());
         return Optional.of(new StageResult(name(), output.dir().toString(), true, 0, existing.get()));

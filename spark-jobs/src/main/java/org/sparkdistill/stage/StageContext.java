@@ -14,15 +14,24 @@ public final class StageContext {
   private final SparkSession spark;
   private final DistillConfig config;
   private final boolean overwrite;
+  private final java.util.Set<String> rebuild;
   private final StageGraph graph;
 
   /**
    * @param overwrite replace an existing output whose plan differs (atomically) instead of refusing
    */
   public StageContext(SparkSession spark, DistillConfig config, boolean overwrite) {
+    this(spark, config, overwrite, java.util.Set.of());
+  }
+
+  /**
+   * @param rebuild stages that recompute even when up to date ({@code --rebuild}, see {@link Rebuild})
+   */
+  public StageContext(SparkSession spark, DistillConfig config, boolean overwrite, java.util.Set<String> rebuild) {
     this.spark = spark;
     this.config = config;
     this.overwrite = overwrite;
+    this.rebuild = java.util.Set.copyOf(rebuild);
     this.graph = new StageGraph(this);
   }
 
@@ -30,7 +39,18 @@ public final class StageContext {
     this.spark = parent.spark;
     this.config = config;
     this.overwrite = parent.overwrite;
+    this.rebuild = parent.rebuild;
     this.graph = new StageGraph(this, parent.graph);
+  }
+
+  /** Stages that recompute even when up to date ({@code --rebuild}). */
+  public java.util.Set<String> rebuild() {
+    return rebuild;
+  }
+
+  /** The same session, flags and rebuild set with another configuration (its own stage graph). */
+  public StageContext with(DistillConfig other) {
+    return new StageContext(spark, other, overwrite, rebuild);
   }
 
   public SparkSession spark() {

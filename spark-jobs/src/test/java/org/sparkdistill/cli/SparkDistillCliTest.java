@@ -104,4 +104,39 @@ class SparkDistillCliTest {
     }
     assertThatThrownBy(() -> ConfigLoader.load(tmp.resolve("missing.yaml"), List.of())).hasMessageContaining("config file does not exist");
   }
+
+  @Test
+  void helpWorksOnEverySubcommand() {
+    picocli.CommandLine cli = new picocli.CommandLine(new SparkDistill());
+    assertThat(cli.getSubcommands().keySet()).contains("pipeline", "prepare", "evaluate", "status", "verify", "benchmark");
+    for (String name : cli.getSubcommands().keySet()) {
+      if (name.equals("help")) {
+        continue;
+      }
+      PrintStream old = System.out;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      System.setOut(new PrintStream(out, true));
+      int code;
+      try {
+        code = SparkDistill.execute(name, "--help");
+      } finally {
+        System.setOut(old);
+      }
+      assertThat(code).as(name + " --help exit code").isZero();
+      assertThat(out.toString()).as(name + " --help").contains("Usage: spark-distill " + name).contains("--config").contains("--rebuild");
+    }
+  }
+
+  @Test
+  void sparkTaskFailureTracesStayOutOfTheConsoleUnlessStacktrace() {
+    org.apache.logging.log4j.Level before = org.apache.logging.log4j.Level.WARN;
+    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor", before);
+    ConsoleLogging.configure(true);
+    assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(before);
+    ConsoleLogging.configure(false);
+    assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(org.apache.logging.log4j.Level.OFF);
+    assertThat(org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.scheduler.TaskSetManager").getLevel()).isEqualTo(org.apache.logging.log4j.Level.ERROR);
+    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor", before);
+    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager", org.apache.logging.log4j.Level.WARN);
+  }
 }

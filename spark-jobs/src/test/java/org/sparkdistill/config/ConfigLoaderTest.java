@@ -49,8 +49,8 @@ class ConfigLoaderTest {
         .hasMessage("--set encoder.pooling=max: expected one of [mean, cls], got 'max'");
     assertThatThrownBy(() -> local("encoder.device=tpu"))
         .hasMessage("--set encoder.device=tpu: expected one of [auto, cpu, gpu], got 'tpu'");
-    assertThatThrownBy(() -> local("data.format=csv"))
-        .hasMessage("--set data.format=csv: expected one of [debian-jsonl, imdb-json, parquet], got 'csv'");
+    assertThatThrownBy(() -> local("data.format=xml"))
+        .hasMessage("--set data.format=xml: expected one of [debian-jsonl, imdb-json, parquet, csv, tsv, jsonl], got 'xml'");
   }
 
   @Test

@@ -128,7 +128,7 @@ class SettingsTest {
         .contains("teacher.kind  (head|torchscript)  default: head")
         .contains("teacher.seed  (long)  default: 13")
         .contains("student.seed  (long)  default: 5")
-        .contains("data.format  (debian-jsonl|imdb-json|parquet)  default: debian-jsonl")
+        .contains("data.format  (debian-jsonl|imdb-json|parquet|csv|tsv|jsonl)  default: debian-jsonl")
         .contains("data.split.labelSeed  (long)  default: null")
         .contains("T of plain KD");
   }

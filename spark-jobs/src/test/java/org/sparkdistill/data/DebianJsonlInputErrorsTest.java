@@ -161,4 +161,30 @@ class DebianJsonlInputErrorsTest {
     assertThatThrownBy(() -> new ExamplePreparer(spark, settings("debian-jsonl", file, java.util.List.of())).prepare())
         .hasMessageContaining("data.labels");
   }
+
+  @Test
+  void aByteOrderMarkIsAccepted() {
+    byte[] lines = (OK1 + "\n" + OK2 + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path file = TinyInputs.write(dir, "bom.jsonl", TinyInputs.concat("\uFEFF", lines, ""));
+    assertThat(preparer(file).prepare().report().rawRows()).isEqualTo(2);
+  }
+
+  @Test
+  void aTruncatedGzipSaysSoWithItsCause() throws IOException {
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 400; i++) {
+      many.append(debianLine("id-" + i, "src-" + i, "games", "Game " + i + "\nA game about things number " + i + ".")).append('\n');
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(many.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] whole = out.toByteArray();
+    Path file = TinyInputs.write(dir, "cut.jsonl.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
+    assertThatThrownBy(() -> preparer(file).prepare())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cut.jsonl.gz: the gzip data ends early after")
+        .hasMessageContaining("Unexpected end of ZLIB input stream")
+        .hasMessageContaining("the file is truncated");
+  }
 }

@@ -37,6 +37,19 @@ class ClassificationMetricsTest {
   }
 
   @Test
+  void reliabilityListsTheNonEmptyBins() {
+    // bin [0.5, 0.75): .60 no, .70 yes, .55 no; bin [0.75, 1]: .90, .80, .95 all correct
+    List<Map<String, Object>> bins = sixRows().reliability();
+    assertThat(bins).hasSize(2);
+    assertThat(bins.get(0)).containsEntry("lower", 0.5).containsEntry("upper", 0.75).containsEntry("count", 3L);
+    assertThat((double) bins.get(0).get("accuracy")).isCloseTo(1.0 / 3, within(1e-12));
+    assertThat((double) bins.get(0).get("confidence")).isCloseTo((0.60 + 0.70 + 0.55) / 3, within(1e-6));
+    assertThat((double) bins.get(1).get("accuracy")).isEqualTo(1.0);
+    assertThat((double) bins.get(1).get("confidence")).isCloseTo((0.90 + 0.80 + 0.95) / 3, within(1e-6));
+    assertThat(sixRows().toMap().get("confusion")).isEqualTo(List.of(List.of(1L, 1L, 0L), List.of(0L, 2L, 0L), List.of(1L, 0L, 1L)));
+  }
+
+  @Test
   void accuracyIsCorrectOverLabelled() {
     // correct rows 1, 3, 4, 6: 4 / 6
     assertThat(sixRows().accuracy()).isCloseTo(4.0 / 6, within(1e-12));

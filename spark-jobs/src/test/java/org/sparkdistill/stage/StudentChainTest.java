@@ -206,4 +206,50 @@ class StudentChainTest {
                     .collectAsList())
         .hasStackTraceContaining("teacher cache cache-x, row id=row-x, column logits[0]: expected a finite number, got NaN");
   }
+
+  @Test
+  void pipelineReportOpensInChromiumWithEveryFigureAndNumber() throws Exception {
+    DistillConfig withCurve = config.copy();
+    withCurve.curve.labelsPerClass = List.of(3); // one cell beside the main run: it costs a head and two students
+    withCurve.curve.seeds = List.of(1L);
+    List<org.sparkdistill.curve.LearningCurve.Cell> cells = new org.sparkdistill.curve.LearningCurve(spark, withCurve, false).run();
+    ReportStage report = new ReportStage(new StageContext(spark, withCurve, false));
+    StageResult first = report.run();
+    assertThat(first.skipped()).isFalse();
+    assertThat(first.manifest().files()).contains(first.manifest().files().stream().filter(f -> f.endsWith("report.html")).findFirst().orElseThrow())
+        .anyMatch(f -> f.endsWith("metrics.json"));
+    Path page = Path.of(report.page().toUri().getPath());
+    List<String> figures =
+        List.of("quality", "kd-per-class", "learning-curve", "reliability-teacher", "reliability-kd", "reliability-labels", "confusion",
+            "hist-certainty", "hist-mutual-information", "speed", "stage-times");
+    String dom = org.sparkdistill.report.ReportPageCheck.check(page, figures, 11, Path.of("target", "report-screenshot.png"));
+    // The numbers beside the figures are the evaluations' and the curve's own.
+    Map<String, Object> kd = results.get("evaluate:evaluation-kd").manifest().metrics();
+    double kdAccuracy = ((Number) ((Map<?, ?>) kd.get("student")).get("accuracy")).doubleValue();
+    assertThat(dom).contains(String.format(java.util.Locale.ROOT, "%.4f", kdAccuracy));
+    for (org.sparkdistill.curve.LearningCurve.Cell cell : cells) {
+      assertThat(dom).contains(String.format(java.util.Locale.ROOT, "%.4f", cell.kd())).contains(String.format(java.util.Locale.ROOT, "%.4f", cell.labelsOnly()));
+    }
+    // The per-stage evaluate page exists too, and the whole-run report is skipped when nothing changed.
+    assertThat(results.get("evaluate:evaluation-kd").manifest().files()).anyMatch(f -> f.endsWith("report.html"));
+    assertThat(report.run().skipped()).isTrue();
+  }
+
+  @Test
+  void uncertaintyHistogramsCountEveryCachedRowInTheRightBin() {
+    Map<String, Object> kd = results.get("evaluate:evaluation-kd").manifest().metrics();
+    Map<?, ?> u = (Map<?, ?>) kd.get("teacherUncertainty");
+    List<?> counts = (List<?>) ((Map<?, ?>) u.get("certainty")).get("counts");
+    long[] expected = new long[counts.size()];
+    List<Row> rows = new StageContext(spark, config, false).graph().input(ScoreStage.NAME).read(CacheSchemas.scores()).select(Columns.CERTAINTY).collectAsList();
+    for (Row r : rows) {
+      expected[Math.min(counts.size() - 1, (int) Math.floor(r.getDouble(0) * counts.size()))]++;
+    }
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(((Number) counts.get(i)).longValue()).as("certainty bin " + i).isEqualTo(expected[i]);
+    }
+    Map<?, ?> calibration = (Map<?, ?>) ((Map<?, ?>) kd.get("calibration")).get("student");
+    assertThat(((Number) calibration.get("temperature")).doubleValue()).isBetween(0.05, 20.0);
+    assertThat(((Number) calibration.get("nllAfter")).doubleValue()).isLessThanOrEqualTo(((Number) calibration.get("nllBefore")).doubleValue() + 1e-9);
+  }
 }

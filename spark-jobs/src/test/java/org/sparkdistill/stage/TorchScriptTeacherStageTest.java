@@ -41,12 +41,17 @@ class TorchScriptTeacherStageTest {
   }
 
   private Path writeData(SparkSession spark) {
+    return writeData(spark, List.of("a", "b", "c"));
+  }
+
+  /** 90 rows spread over {@code labels} (prepare refuses a configured class without training rows). */
+  private Path writeData(SparkSession spark, List<String> labels) {
     StructType schema =
         new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType).add("label", DataTypes.StringType);
     List<Row> rows = new ArrayList<>();
     String[] words = {"network daemon", "chess game", "font family", "mail server", "math library"};
     for (int i = 0; i < 90; i++) {
-      rows.add(RowFactory.create("row-" + i, "package " + i + " provides a " + words[i % 5] + " variant " + i, List.of("a", "b", "c").get(i % 3)));
+      rows.add(RowFactory.create("row-" + i, "package " + i + " provides a " + words[i % 5] + " variant " + i, labels.get(i % labels.size())));
     }
     Path dir = work.resolve("raw");
     spark.createDataFrame(rows, schema).repartition(2).write().parquet(dir.toString());
@@ -86,7 +91,7 @@ class TorchScriptTeacherStageTest {
   @Test
   void aTeacherWhoseLogitsDoNotMatchTheLabelsIsRefused() {
     SparkSession spark = SharedSpark.session();
-    DistillConfig c = config(writeData(spark), List.of("a", "b", "c", "d"));
+    DistillConfig c = config(writeData(spark, List.of("a", "b", "c", "d")), List.of("a", "b", "c", "d"));
     StageContext context = new StageContext(spark, c, false);
     new PrepareStage(context).run();
     assertThatThrownBy(() -> new ScoreStage(context).run())
