@@ -64,7 +64,7 @@ class VerifyRebuildStatusTest {
     Map<String, StageStatus.Entry> later = status(changed);
     assertThat(later.get("prepare").state()).isEqualTo("done");
     assertThat(later.get("encode").state()).isEqualTo("stale");
-    assertThat(later.get("encode").detail()).contains("setting tokenizer.maxLength: 32 -> 16");
+    assertThat(later.get("encode").detail()).contains("setting encoder.maxLength: 32 -> 16");
   }
 
   @Test
