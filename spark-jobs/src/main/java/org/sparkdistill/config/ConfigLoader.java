@@ -38,7 +38,7 @@ public final class ConfigLoader {
         tree = YAML.createObjectNode();
       } else {
         if (!Files.isRegularFile(file)) {
-          throw new IllegalArgumentException("config file does not exist: " + file);
+          throw new IllegalArgumentException("config file does not exist: " + file + ConfigSource.CLUSTER_HINT);
         }
         JsonNode node = YAML.readTree(file.toFile());
         tree = node instanceof ObjectNode ? (ObjectNode) node : YAML.createObjectNode();
@@ -46,6 +46,29 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
     }
+    return fromTree(tree, file == null ? null : file.toString(), overrides);
+  }
+
+  /**
+   * Loads the config at {@code location}: a local path, or a Hadoop URI ({@code hdfs://}, {@code
+   * s3a://}, {@code file:/}, ...) read through Hadoop's FileSystem (see {@link ConfigSource}), so
+   * a cluster-mode driver can read a config that is not on its node's disk.
+   */
+  public static DistillConfig load(String location, List<String> overrides) {
+    if (location == null || !ConfigSource.isUri(location)) {
+      return load(location == null ? null : Path.of(location), overrides);
+    }
+    ObjectNode tree;
+    try {
+      JsonNode node = YAML.readTree(ConfigSource.read(location));
+      tree = node instanceof ObjectNode ? (ObjectNode) node : YAML.createObjectNode();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config file " + location + " is not valid YAML: " + e.getMessage(), e);
+    }
+    return fromTree(tree, location, overrides);
+  }
+
+  private static DistillConfig fromTree(ObjectNode tree, String file, List<String> overrides) {
     for (String override : overrides) {
       apply(tree, override);
     }
@@ -159,6 +182,7 @@ public final class ConfigLoader {
     }
     positive(errors, "score.mcPasses", c.score.mcPasses);
     positive(errors, "score.batchSize", c.score.batchSize);
+    check(errors, () -> org.sparkdistill.spark.TeacherResources.validate(c.resources));
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", errors));
     }

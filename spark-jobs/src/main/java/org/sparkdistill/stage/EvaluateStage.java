@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -125,7 +124,7 @@ public final class EvaluateStage extends Stage {
       metrics.put("studentParameters", studentParameters);
       if (c.teacher.kind.equals("head")) {
         LinearHead head = ScoreStage.readHead(new TrainTeacherStage(context).output(), labels);
-        long teacherParameters = OnnxParameterCounter.count(Paths.get(c.encoder.model)) + head.parameterCount();
+        long teacherParameters = OnnxParameterCounter.count(EncodeStage.encoderSpec(c.encoder).modelFile().localPath()) + head.parameterCount();
         metrics.put("teacherParameters", teacherParameters);
         metrics.put("studentToTeacherParameters", (double) studentParameters / teacherParameters);
         if (c.evaluate.speed) {
