@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
       BenchmarkCommand.class,
+      NativesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SparkDistill implements Runnable {
