@@ -25,6 +25,7 @@
 #               K8S_SERVICE_ACCOUNT [spark], K8S_UPLOAD_PATH (s3a://... ; needed to ship a local config)
 #   standalone: STANDALONE_MASTER (spark://host:7077); a local config must exist at the same
 #               absolute path on the worker that runs the driver (a shared mount)
+#   DRIVER_JAVA_OPTS, EXECUTOR_JAVA_OPTS   appended to the driver's / executors' JVM options
 #   EXTRA_CONF            more spark-submit flags, word-split
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -81,7 +82,8 @@ if [[ $gpu == 1 ]]; then
   args+=(--set "resources.teacherTaskGpus=$share" --set "resources.teacherTaskCpus=$task_cpus")
 fi
 
-java_opts="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$task_cpus -Dai.djl.pytorch.num_interop_threads=1"
+java_opts="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$task_cpus -Dai.djl.pytorch.num_interop_threads=1 ${EXECUTOR_JAVA_OPTS:-}"
+driver_opts="-Dai.djl.offline=true ${DRIVER_JAVA_OPTS:-}"
 conf=(
   --class org.sparkdistill.cli.SparkDistill
   --deploy-mode cluster
@@ -107,7 +109,7 @@ case "$target" in
       --num-executors "${NUM_EXECUTORS:-2}" \
       --conf spark.yarn.maxAppAttempts=1 \
       --conf spark.executor.extraJavaOptions="$java_opts" \
-      --conf spark.driver.extraJavaOptions="-Dai.djl.offline=true" \
+      --conf spark.driver.extraJavaOptions="$driver_opts" \
       "${ship[@]}" ${EXTRA_CONF:-} "$jar" "${args[@]}"
     ;;
   k8s)
@@ -123,7 +125,7 @@ case "$target" in
       --conf spark.kubernetes.container.image="$IMAGE"
       --conf spark.executor.instances="${NUM_EXECUTORS:-2}"
       --conf spark.executor.extraJavaOptions="$java_opts -Donnxruntime.native.path=/opt/spark-distill/native/onnxruntime"
-      --conf spark.driver.extraJavaOptions="-Dai.djl.offline=true -Donnxruntime.native.path=/opt/spark-distill/native/onnxruntime"
+      --conf spark.driver.extraJavaOptions="$driver_opts -Donnxruntime.native.path=/opt/spark-distill/native/onnxruntime"
     )
     if [[ -n "${K8S_UPLOAD_PATH:-}" ]]; then k8s+=(--conf spark.kubernetes.file.upload.path="$K8S_UPLOAD_PATH"); fi
     if [[ $gpu == 1 ]]; then
@@ -144,7 +146,7 @@ case "$target" in
       --total-executor-cores "$((cores * ${NUM_EXECUTORS:-2}))" \
       --conf spark.standalone.submit.waitAppCompletion=true \
       --conf spark.executor.extraJavaOptions="$java_opts" \
-      --conf spark.driver.extraJavaOptions="-Dai.djl.offline=true" \
+      --conf spark.driver.extraJavaOptions="$driver_opts" \
       ${EXTRA_CONF:-} "$jar" "${args[@]}"
     ;;
   *) echo "error: target must be yarn, k8s or standalone, got: $target" >&2; exit 2 ;;
