@@ -38,8 +38,10 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   echo "error: timed out waiting for $what" >&2; exit 1
 }
 
-say "building the job jar"
-mvn -B -ntp -q -DskipTests package
+if [[ "${SKIP_PACKAGE:-0}" != 1 ]]; then
+  say "building the job jar"
+  mvn -B -ntp -q -DskipTests package
+fi
 jar="$(ls "$root"/spark-jobs/target/spark-distill-jobs-*-job.jar)"
 if unzip -l "$jar" | grep -qE ' (com/amazonaws/|software/amazon/awssdk/|org/apache/spark/|org/apache/hadoop/fs/s3a/)'; then
   echo "error: the job jar holds Spark, Hadoop's S3A or the AWS SDK; they must stay provided" >&2; exit 1
@@ -83,7 +85,7 @@ submit() {
   STANDALONE_MASTER="spark://127.0.0.1:$mport" JOB_JAR="$jar" \
     DRIVER_MEMORY=1500m EXECUTOR_MEMORY=1g EXECUTOR_MEMORY_OVERHEAD=512m EXECUTOR_CORES=1 NUM_EXECUTORS=2 \
     DRIVER_JAVA_OPTS="$opens -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Dlog4j.configurationFile=$root/conf/log4j2.properties" \
-    EXECUTOR_JAVA_OPTS="-Dspark.distill.modelCacheDir=$T/model-cache" \
+    EXECUTOR_JAVA_OPTS="-Ddistill.modelCacheDir=$T/model-cache" \
     EXTRA_CONF="${EXTRA_CONF:-} --conf spark.driver.host=127.0.0.1 --conf spark.ui.enabled=false" \
     deploy/submit.sh standalone "$@" > "$T/$name.submit.log" 2>&1 || rc=$?
   local driver; driver=$(comm -13 <(echo "$before") <(ls -d "$T"/worker-*/driver-* | sort) | head -n1)

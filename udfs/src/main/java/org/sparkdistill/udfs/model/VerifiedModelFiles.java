@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
  * A mismatch is a {@link ModelLoadException} naming the file, both hashes and the fix.
  */
 public final class VerifiedModelFiles {
-  /** System property naming the local model cache directory. */
-  public static final String CACHE_DIR_PROPERTY = "spark.distill.modelCacheDir";
+  /**
+   * System property naming the local model cache directory. Not {@code spark.*}: Spark refuses
+   * {@code -Dspark...} in {@code spark.executor.extraJavaOptions}.
+   */
+  public static final String CACHE_DIR_PROPERTY = "distill.modelCacheDir";
 
   private static final Logger LOG = LoggerFactory.getLogger(VerifiedModelFiles.class);
   private static final Map<String, Path> VERIFIED = new ConcurrentHashMap<>();
