@@ -141,13 +141,19 @@ case "$target" in
     : "${STANDALONE_MASTER:?set STANDALONE_MASTER=spark://<host>:7077}"
     jar="${JOB_JAR:-$(ls "$root"/spark-jobs/target/spark-distill-jobs-*-job.jar 2>/dev/null | head -n1)}"
     [[ -n "$jar" ]] || { echo "error: no job jar; build it with: mvn -B -DskipTests package" >&2; exit 2; }
-    # waitAppCompletion: spark-submit stays until the driver ends and exits non-zero if it failed.
-    exec "$SPARK_HOME/bin/spark-submit" --master "$STANDALONE_MASTER" "${conf[@]}" \
+    # waitAppCompletion: spark-submit stays until the driver ends, but exits 0 whatever the
+    # driver's final state; the master's verdict is in its log line, turned into our status here.
+    log="$(mktemp)"
+    status=0
+    "$SPARK_HOME/bin/spark-submit" --master "$STANDALONE_MASTER" "${conf[@]}" \
       --total-executor-cores "$((cores * ${NUM_EXECUTORS:-2}))" \
       --conf spark.standalone.submit.waitAppCompletion=true \
       --conf spark.executor.extraJavaOptions="$java_opts" \
       --conf spark.driver.extraJavaOptions="$driver_opts" \
-      ${EXTRA_CONF:-} "$jar" "${args[@]}"
+      ${EXTRA_CONF:-} "$jar" "${args[@]}" 2>&1 | tee "$log" || status=$?
+    if grep -qE "State of driver [^ ]+ is (FAILED|ERROR|KILLED)" "$log"; then status=1; fi
+    rm -f "$log"
+    exit "$status"
     ;;
   *) echo "error: target must be yarn, k8s or standalone, got: $target" >&2; exit 2 ;;
 esac
