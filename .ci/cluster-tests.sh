@@ -130,7 +130,7 @@ fi
 # ---- 2. object storage through S3Proxy ----
 if [[ "$sections" == *" s3 "* ]]; then
 sport=$(free_port)
-mkdir -p "$T/s3/distill/conf" "$T/s3/distill/data" "$T/s3/distill/models"
+mkdir -p "$T/s3/distill"
 cat > "$T/s3proxy.properties" <<PROPS
 s3proxy.endpoint=http://127.0.0.1:$sport
 s3proxy.authorization=aws-v2-or-v4
@@ -142,10 +142,26 @@ PROPS
 java -Xmx256m -cp "$(cat "$root/target/s3proxy-classpath.txt")" org.gaul.s3proxy.Main --properties "$T/s3proxy.properties" > "$T/s3proxy.log" 2>&1 &
 pids+=($!)
 wait_for 60 "S3Proxy" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$sport) 2>/dev/null"
-# Objects of the filesystem blobstore are files: put the config, data and encoder in the bucket.
-cp conf/local.yaml "$T/s3/distill/conf/ci.yaml"
-cp data/debian/debian-sections-20.jsonl.gz "$T/s3/distill/data/"
-cp target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json "$T/s3/distill/models/"
+# Upload the config, data and encoder through the S3 API (Hadoop's shell over s3a://, so the
+# objects carry the ETags S3A's change detection checks); the bucket is the blobstore's directory.
+mkdir -p "$T/hadoop-conf"
+cat > "$T/hadoop-conf/core-site.xml" <<XML
+<configuration>
+  <property><name>fs.s3a.endpoint</name><value>http://127.0.0.1:$sport</value></property>
+  <property><name>fs.s3a.path.style.access</name><value>true</value></property>
+  <property><name>fs.s3a.connection.ssl.enabled</name><value>false</value></property>
+  <property><name>fs.s3a.access.key</name><value>ci-access-key</value></property>
+  <property><name>fs.s3a.secret.key</name><value>ci-secret-key</value></property>
+  <property><name>fs.s3a.aws.credentials.provider</name><value>org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider</value></property>
+</configuration>
+XML
+fsshell() { java $opens -Xmx256m -cp "$T/hadoop-conf:$SPARK_HOME/jars/*" org.apache.hadoop.fs.FsShell "$@" > "$T/fsshell.log" 2>&1 \
+  || { echo "error: hadoop fs $* failed:" >&2; cat "$T/fsshell.log" >&2; exit 1; }; }
+fsshell -mkdir -p s3a://distill/conf s3a://distill/data s3a://distill/models
+fsshell -put -f conf/local.yaml s3a://distill/conf/
+fsshell -put -f data/debian/debian-sections-20.jsonl.gz s3a://distill/data/
+fsshell -put -f target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json s3a://distill/models/
+say "config, data and encoder uploaded to s3a://distill/"
 s3conf="--conf spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:$sport --conf spark.hadoop.fs.s3a.path.style.access=true
  --conf spark.hadoop.fs.s3a.connection.ssl.enabled=false --conf spark.hadoop.fs.s3a.access.key=ci-access-key
  --conf spark.hadoop.fs.s3a.secret.key=ci-secret-key --conf spark.hadoop.fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider
@@ -157,9 +173,9 @@ s3args=(--set workDir=s3a://distill/work --set data.path=s3a://distill/data/debi
         --set encoder.tokenizer=s3a://distill/models/all-minilm-l6-v2-tokenizer.json
         --set data.maxRows=200 --set encoder.maxLength=64)
 export EXTRA_CONF="$s3conf"
-submit s3-prepare prepare --config s3a://distill/conf/ci.yaml "${s3args[@]}"
+submit s3-prepare prepare --config s3a://distill/conf/local.yaml "${s3args[@]}"
 expect_ok s3-prepare
-submit s3-encode encode --config s3a://distill/conf/ci.yaml "${s3args[@]}"
+submit s3-encode encode --config s3a://distill/conf/local.yaml "${s3args[@]}"
 expect_ok s3-encode
 grep -q " done in " "$T/s3-encode.stdout"
 test -f "$T/s3/distill/work/encode/_manifest.json"
@@ -180,13 +196,13 @@ onnx = hashlib.sha256(open(os.path.join(bucket, "models", "all-minilm-l6-v2.onnx
 assert m["models"]["encoder"] == onnx, f"manifest encoder sha256 {m['models']['encoder']} != {onnx}"
 print(f"encode manifest on s3a:// lists {len(files)} data files, all present; encoder sha256 matches the object")
 PY
-submit s3-encode-skip encode --config s3a://distill/conf/ci.yaml "${s3args[@]}"
+submit s3-encode-skip encode --config s3a://distill/conf/local.yaml "${s3args[@]}"
 expect_ok s3-encode-skip
 if grep -q " done in " "$T/s3-encode-skip.stdout"; then echo "error: the rerun on s3a:// recomputed encode" >&2; exit 1; fi
-submit s3-encode-refuse encode --config s3a://distill/conf/ci.yaml "${s3args[@]}" --set encoder.maxLength=48
+submit s3-encode-refuse encode --config s3a://distill/conf/local.yaml "${s3args[@]}" --set encoder.maxLength=48
 [[ $(cat "$T/s3-encode-refuse.rc") != 0 ]] || { echo "error: a changed setting on s3a:// was not refused" >&2; exit 1; }
 grep -q "tokenizer.maxLength: 64 -> 48" "$T/s3-encode-refuse.stderr"
-submit s3-encode-overwrite encode --config s3a://distill/conf/ci.yaml "${s3args[@]}" --set encoder.maxLength=48 --overwrite
+submit s3-encode-overwrite encode --config s3a://distill/conf/local.yaml "${s3args[@]}" --set encoder.maxLength=48 --overwrite
 expect_ok s3-encode-overwrite
 grep -q '"tokenizer.maxLength" *: *"\?48' "$T/s3/distill/work/encode/_manifest.json"
 unset EXTRA_CONF
