@@ -157,7 +157,9 @@ cat > "$T/hadoop-conf/core-site.xml" <<XML
 XML
 fsshell() { java $opens -Xmx256m -cp "$T/hadoop-conf:$SPARK_HOME/jars/*" org.apache.hadoop.fs.FsShell "$@" > "$T/fsshell.log" 2>&1 \
   || { echo "error: hadoop fs $* failed:" >&2; cat "$T/fsshell.log" >&2; exit 1; }; }
-fsshell -mkdir -p s3a://distill/conf s3a://distill/data s3a://distill/models
+# S3Proxy's filesystem blobstore lists an empty directory marker as nothing, so S3A (and the
+# shell's parent check) would not see the prefixes: seed each with a placeholder object.
+for d in conf data models; do mkdir -p "$T/s3/distill/$d"; echo placeholder > "$T/s3/distill/$d/_placeholder"; done
 fsshell -put -f conf/local.yaml s3a://distill/conf/
 fsshell -put -f data/debian/debian-sections-20.jsonl.gz s3a://distill/data/
 fsshell -put -f target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json s3a://distill/models/
