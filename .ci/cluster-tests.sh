@@ -139,7 +139,14 @@ s3proxy.credential=ci-secret-key
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=$T/s3
 PROPS
-java -Xmx256m -cp "$(cat "$root/target/s3proxy-classpath.txt")" org.gaul.s3proxy.Main --properties "$T/s3proxy.properties" > "$T/s3proxy.log" 2>&1 &
+# Without a logback file S3Proxy logs every Jetty event at DEBUG (slow): warnings only.
+cat > "$T/s3proxy-logback.xml" <<'XML'
+<configuration>
+  <appender name="out" class="ch.qos.logback.core.ConsoleAppender"><encoder><pattern>%d %level %logger - %msg%n</pattern></encoder></appender>
+  <root level="WARN"><appender-ref ref="out"/></root>
+</configuration>
+XML
+java -Xmx256m -Dlogback.configurationFile="$T/s3proxy-logback.xml" -cp "$(cat "$root/target/s3proxy-classpath.txt")" org.gaul.s3proxy.Main --properties "$T/s3proxy.properties" > "$T/s3proxy.log" 2>&1 &
 pids+=($!)
 wait_for 60 "S3Proxy" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$sport) 2>/dev/null"
 # Upload the config, data and encoder through the S3 API (Hadoop's shell over s3a://, so the
