@@ -96,7 +96,7 @@ public final class EncodeBenchmark {
         "rows=%d batchSize=%d maxBatchTokens=%d intraOpThreads=%d cores=%d repeats=%d (each >= %.0f s of timed work, after one warm-up pass)",
         n, batchSize, maxBatchTokens, spec.intraOpThreads(), cores, repeats, Timing.MIN_SECONDS);
     print("peak: %s", peak.describe());
-    try (TextTokenizer tokenizer = TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer())) {
+    try (TextTokenizer tokenizer = TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer())) {
       List<List<TokenizedBatch>> one = plans(slices(examples, 1), tokenizer, maxBatchTokens);
       List<List<TokenizedBatch>> all = plans(slices(examples, cores), tokenizer, maxBatchTokens);
       Timing sparkOne = null;
@@ -106,7 +106,7 @@ public final class EncodeBenchmark {
         double flopsAll = all.stream().mapToDouble(EncoderFlops.MINILM_L6::of).sum();
         print("work: %s", padding(one.get(0)));
         Timing sparkAll;
-        try (BareRuntimeEncoder bare = new BareRuntimeEncoder(spec.modelFile(), spec.intraOpThreads(), spec.normalize())) {
+        try (BareRuntimeEncoder bare = new BareRuntimeEncoder(spec.modelFile().localPath().toString(), spec.intraOpThreads(), spec.normalize())) {
           bareOne = time("encode, bare ONNX Runtime, 1 thread", n, () -> bareRun(bare, one));
           Timing loop = time("encode, project partition function, plain loop", n, () -> loop(examples, spec, maxBatchTokens));
           sparkOne = time("encode, Spark 1 task", n, () -> encodeSpark(examples, spec, 1, maxBatchTokens));
@@ -125,7 +125,7 @@ public final class EncodeBenchmark {
               100 * flopsAll / bareAll.min() / 1e9 / peak.gflops(cores), 100 * flopsAll / sparkAll.min() / 1e9 / peak.gflops(cores), cores, peak.gflops(cores));
         }
         int threads = cores * spec.intraOpThreads();
-        try (BareRuntimeEncoder wide = new BareRuntimeEncoder(spec.modelFile(), threads, spec.normalize())) {
+        try (BareRuntimeEncoder wide = new BareRuntimeEncoder(spec.modelFile().localPath().toString(), threads, spec.normalize())) {
           Timing t = time("encode, bare ONNX Runtime, 1 thread x " + threads + " intra-op", n, () -> bareRun(wide, one));
           print("  task slots vs intra-op threads for %d cores: Spark %d tasks x %d is %.2fx one call with %d intra-op threads", cores, cores, spec.intraOpThreads(), t.median() / sparkAll.median(), threads);
         }
@@ -134,8 +134,8 @@ public final class EncodeBenchmark {
         order(examples, n);
       }
       if (sections.contains("precision") && int8Spec != null) {
-        try (BareRuntimeEncoder fp32 = new BareRuntimeEncoder(spec.modelFile(), spec.intraOpThreads(), spec.normalize());
-            BareRuntimeEncoder int8 = new BareRuntimeEncoder(int8Spec.modelFile(), int8Spec.intraOpThreads(), int8Spec.normalize())) {
+        try (BareRuntimeEncoder fp32 = new BareRuntimeEncoder(spec.modelFile().localPath().toString(), spec.intraOpThreads(), spec.normalize());
+            BareRuntimeEncoder int8 = new BareRuntimeEncoder(int8Spec.modelFile().localPath().toString(), int8Spec.intraOpThreads(), int8Spec.normalize())) {
           Timing f = bareOne != null ? bareOne : time("encode, bare ONNX Runtime, fp32, 1 thread", n, () -> bareRun(fp32, one));
           Timing q = time("encode, bare ONNX Runtime, int8, 1 thread", n, () -> bareRun(int8, one));
           Timing sf = sparkOne != null ? sparkOne : time("encode, Spark 1 task, fp32", n, () -> encodeSpark(examples, spec, 1, maxBatchTokens));
@@ -252,7 +252,7 @@ public final class EncodeBenchmark {
   private double maxDifference(BareRuntimeEncoder bare, List<List<TokenizedBatch>> one, List<Row> examples) {
     Map<String, float[]> project = loop(examples, spec, maxBatchTokens);
     List<String> ids = new ArrayList<>();
-    try (TextTokenizer tokenizer = TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer())) {
+    try (TextTokenizer tokenizer = TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer())) {
       EncodeBatches.of(examples.iterator(), tokenizer, batchSize, maxBatchTokens).forEachRemaining(b -> ids.addAll(b.ids()));
     }
     double max = 0;

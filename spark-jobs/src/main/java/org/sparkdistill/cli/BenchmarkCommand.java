@@ -106,6 +106,6 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   /** The stage's encoder spec with another model file (fp32 or int8 of the same encoder). */
   private static EncoderSpec withModel(EncoderSpec s, String modelFile) {
-    return new EncoderSpec(Path.of(modelFile).toAbsolutePath().toString(), s.tokenizerFile(), s.tokenizer(), s.pooling(), s.normalize(), s.intraOpThreads(), s.device());
+    return new EncoderSpec(org.sparkdistill.udfs.model.ModelFile.local("encoder.model", Path.of(modelFile).toAbsolutePath()), s.tokenizerFile(), s.tokenizer(), s.pooling(), s.normalize(), s.intraOpThreads(), s.device());
   }
 }

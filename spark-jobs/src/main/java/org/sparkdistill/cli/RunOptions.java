@@ -1,6 +1,5 @@
 package org.sparkdistill.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -9,9 +8,11 @@ import picocli.CommandLine.Option;
 public final class RunOptions {
   @Option(
       names = {"-c", "--config"},
-      paramLabel = "FILE",
-      description = "YAML configuration (see conf/). Without it, built-in defaults.")
-  Path config;
+      paramLabel = "FILE|URI",
+      description =
+          "YAML configuration (see conf/): a local path, or a Hadoop URI (hdfs:///..., s3a://..., file:/...)."
+              + " In cluster deploy mode ship a local file with --files and pass its file name. Without it, built-in defaults.")
+  String config;
 
   @Option(
       names = {"-s", "--set"},

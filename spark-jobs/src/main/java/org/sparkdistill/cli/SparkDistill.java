@@ -7,6 +7,13 @@ import picocli.CommandLine.Command;
 /**
  * The one entry point, for {@code deploy/run-local.sh} and for {@code spark-submit --class
  * org.sparkdistill.cli.SparkDistill}. Exit codes: 0 success, 1 a stage failed, 2 a usage error.
+ *
+ * <p>{@link #main} stops Spark before it ends, then returns normally on success. Under
+ * spark-submit a failure is thrown from {@code main} (after the stop) instead of {@code
+ * System.exit}: YARN's ApplicationMaster, the standalone DriverWrapper and the Kubernetes driver
+ * report a thrown main as FAILED and a returned one as SUCCEEDED, whereas an exit from inside
+ * main on YARN is reported as FAILED even for code 0 ("shutdown hook called before final status
+ * was reported"). Launched as a plain JVM ({@code deploy/run-local.sh}) it exits with the code.
  */
 @Command(
     name = "spark-distill",
@@ -28,6 +35,7 @@ import picocli.CommandLine.Command;
       InspectCommands.Verify.class,
       BenchmarkCommand.class,
       ConfigCommand.class,
+      NativesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SparkDistill implements Runnable {
@@ -39,7 +47,18 @@ public final class SparkDistill implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = execute(args);
+    int code;
+    try {
+      code = execute(args);
+    } finally {
+      SparkStop.stopAll();
+    }
+    if (code == 0) {
+      return;
+    }
+    if (SparkStop.underSparkSubmit()) {
+      throw new CliFailedException(code);
+    }
     System.exit(code);
   }
 

@@ -84,7 +84,7 @@ public final class ConfigLoader {
         tree = YAML.createObjectNode();
       } else {
         if (!Files.isRegularFile(file)) {
-          throw new IllegalArgumentException("config file does not exist: " + file);
+          throw new IllegalArgumentException("config file does not exist: " + file + ConfigSource.CLUSTER_HINT);
         }
         JsonNode node = YAML.readTree(file.toFile());
         tree = node instanceof ObjectNode ? (ObjectNode) node : YAML.createObjectNode();
@@ -92,8 +92,32 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
     }
+    return fromTree(tree, file == null ? null : file.toString(), overrides);
+  }
+
+  /**
+   * Loads the config at {@code location}: a local path, or a Hadoop URI ({@code hdfs://}, {@code
+   * s3a://}, {@code file:/}, ...) read through Hadoop's FileSystem (see {@link ConfigSource}), so
+   * a cluster-mode driver can read a config that is not on its node's disk.
+   */
+  public static DistillConfig load(String location, List<String> overrides) {
+    if (location == null || !ConfigSource.isUri(location)) {
+      return load(location == null ? null : Path.of(location), overrides);
+    }
+    ObjectNode tree;
+    try {
+      JsonNode node = YAML.readTree(ConfigSource.read(location));
+      tree = node instanceof ObjectNode ? (ObjectNode) node : YAML.createObjectNode();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config file " + location + " is not valid YAML: " + e.getMessage(), e);
+    }
+    return fromTree(tree, location, overrides);
+  }
+
+  private static DistillConfig fromTree(ObjectNode tree, String file, List<String> overrides) {
     // Dotted key -> the override text that set it, to blame errors on --set rather than the file.
     Map<String, String> fromOverrides = new LinkedHashMap<>();
+
     for (String override : overrides) {
       fromOverrides.put(apply(tree, override), override);
     }
@@ -163,7 +187,7 @@ public final class ConfigLoader {
     return Optional.empty();
   }
 
-  private static String unknownKey(UnrecognizedPropertyException e, Path file, Map<String, String> fromOverrides) {
+  private static String unknownKey(UnrecognizedPropertyException e, String file, Map<String, String> fromOverrides) {
     List<String> parts = fieldNames(e);
     String parent = String.join(".", parts.subList(0, parts.size() - 1));
     String key = String.join(".", parts);
@@ -178,7 +202,7 @@ public final class ConfigLoader {
         .orElseGet(() -> what + " at " + key + " in " + (file == null ? "the built-in defaults" : "config file " + file) + valid);
   }
 
-  private static String typeError(JsonMappingException e, ObjectNode tree, Path file, Map<String, String> fromOverrides) {
+  private static String typeError(JsonMappingException e, ObjectNode tree, String file, Map<String, String> fromOverrides) {
     List<String> parts = fieldNames(e);
     String key = String.join(".", parts);
     Optional<Settings.Entry> entry = Settings.entry(key);
@@ -275,6 +299,11 @@ public final class ConfigLoader {
     }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
+    }
+    try {
+      org.sparkdistill.spark.TeacherResources.validate(c.resources);
+    } catch (IllegalArgumentException e) {
+      errors.add(e.getMessage());
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", errors));

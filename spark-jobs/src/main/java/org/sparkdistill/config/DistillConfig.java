@@ -34,6 +34,7 @@ public final class DistillConfig {
   public PredictSettings predict = new PredictSettings();
   public EvaluateSettings evaluate = new EvaluateSettings();
   public CurveSettings curve = new CurveSettings();
+  public ResourceSettings resources = new ResourceSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -380,5 +381,24 @@ public final class DistillConfig {
 
     @Setting(doc = "Timed repeats per model after one warm-up pass; the best counts.", min = 1)
     public int speedRepeats = 2;
+  }
+
+  /**
+   * Stage-level scheduling of the teacher stages ({@code encode}, and {@code score} with a
+   * TorchScript teacher): a task-only {@code ResourceProfile} on those stages' RDDs, so only they
+   * ask for GPUs while the other stages run plain CPU tasks on the same executors. Task-only
+   * profiles work without dynamic allocation (executor profiles would need it); Spark ignores
+   * none of this in local mode, where no profile is attached. Not part of any fingerprint.
+   */
+  public static final class ResourceSettings {
+    /**
+     * GPUs per teacher task: 0 (no profile, tasks use spark.task.resource.gpu.amount if set), a
+     * fraction up to 0.5 whose inverse is a whole number (tasks sharing one GPU, e.g. 0.25 for four
+     * tasks per GPU), or a whole number. Executors must be started with
+     * spark.executor.resource.gpu.amount and a discovery script.
+     */
+    public double teacherTaskGpus = 0;
+    /** CPU cores per teacher task; 0 keeps spark.task.cpus. Size ONNX/libtorch threads to match. */
+    public int teacherTaskCpus = 0;
   }
 }

@@ -146,18 +146,32 @@ public final class StageOutput {
       String base = fs().makeQualified(dir).toUri().getPath();
       while (it.hasNext()) {
         FileStatus status = it.next();
-        String name = status.getPath().getName();
-        if (name.startsWith("_") || name.startsWith(".")) {
+        String relative = status.getPath().toUri().getPath().substring(base.length() + 1);
+        if (hidden(relative)) {
           continue;
         }
-        String path = status.getPath().toUri().getPath();
-        files.add(path.substring(base.length() + 1));
+        files.add(relative);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + runDir, e);
     }
     files.sort(String::compareTo);
     return files;
+  }
+
+  /**
+   * True when any component of {@code relative} starts with {@code _} or {@code .}: Hadoop's
+   * committers keep attempts under {@code _temporary/} (a failed job can leave {@code
+   * _temporary/0/_temporary/attempt_.../part-*} behind, and S3A's staging committers
+   * {@code __magic}), checksums are {@code .crc}, markers {@code _SUCCESS}; none is data.
+   */
+  static boolean hidden(String relative) {
+    for (String part : relative.split("/")) {
+      if (part.startsWith("_") || part.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Rows in the listed Parquet files, read from their footers (exact, and immune to task retries). */

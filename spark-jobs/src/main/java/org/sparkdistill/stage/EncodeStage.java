@@ -1,15 +1,17 @@
 package org.sparkdistill.stage;
 
-import java.nio.file.Paths;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.util.SerializableConfiguration;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.EncoderPrecision;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.udfs.inference.EncodePartitions;
 import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -46,9 +48,10 @@ public final class EncodeStage extends Stage {
   }
 
   public static EncoderSpec encoderSpec(DistillConfig.EncoderSettings e) {
+    SerializableConfiguration hadoop = ModelFiles.sessionConf();
     return new EncoderSpec(
-        Paths.get(e.modelFile()).toAbsolutePath().toString(),
-        Paths.get(e.tokenizer).toAbsolutePath().toString(),
+        ModelFiles.resolve("encoder.model", e.modelFile(), hadoop),
+        ModelFiles.resolve("encoder.tokenizer", e.tokenizer, hadoop),
         new TokenizerSettings(e.maxLength, e.truncation),
         e.pooling,
         e.normalize,
@@ -82,13 +85,12 @@ public final class EncodeStage extends Stage {
     DistillConfig.EncoderSettings e = context.config().encoder;
     EncoderSpec spec = encoderSpec(e);
     // Fail on the driver, before any task starts, when the tokenizer file is not usable.
-    TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer()).close();
+    TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer()).close();
     Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples()).select(Columns.ID, Columns.TEXT);
     if (e.partitions > 0) {
       examples = examples.repartition(e.partitions);
     }
-    examples
-        .mapPartitions(new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), Encoders.row(CacheSchemas.features()))
+    TeacherResources.mapPartitions(examples, new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), CacheSchemas.features(), context.config().resources, NAME)
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(runDir.toString());

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -144,7 +143,7 @@ public final class EvaluateStage extends Stage {
       metrics.put("studentParameters", studentParameters);
       if (c.teacher.kind == TeacherKind.HEAD) {
         LinearHead head = ScoreStage.readHead(input(TrainTeacherStage.NAME), labels);
-        long teacherParameters = OnnxParameterCounter.count(Paths.get(c.encoder.model)) + head.parameterCount();
+        long teacherParameters = OnnxParameterCounter.count(EncodeStage.encoderSpec(c.encoder).modelFile().localPath()) + head.parameterCount();
         metrics.put("teacherParameters", teacherParameters);
         metrics.put("studentToTeacherParameters", (double) studentParameters / teacherParameters);
         if (c.evaluate.speed) {

@@ -3,7 +3,6 @@ package org.sparkdistill.stage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Paths;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -11,11 +10,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
 import org.sparkdistill.udfs.inference.TorchScriptScorePartitions;
@@ -95,16 +97,20 @@ public final class ScoreStage extends Stage {
     Dataset<Row> scores;
     if (torchscript()) {
       Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples());
+      SerializableConfiguration hadoop = ModelFiles.sessionConf();
       TorchScriptSpec spec =
           new TorchScriptSpec(
-              Paths.get(c.teacher.torchscript).toAbsolutePath().toString(),
-              Paths.get(torchscriptTokenizer(c)).toAbsolutePath().toString(),
+              ModelFiles.resolve("teacher.torchscript", c.teacher.torchscript, hadoop),
+              ModelFiles.resolve("teacher.torchscriptTokenizer", torchscriptTokenizer(c), hadoop),
               new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation),
               c.encoder.device);
       scores =
-          examples.mapPartitions(
+          TeacherResources.mapPartitions(
+              examples,
               new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),
-              Encoders.row(CacheSchemas.scores()));
+              CacheSchemas.scores(),
+              c.resources,
+              NAME);
     } else {
       Dataset<Row> features = EncodeStage.featuresWithExamples(input(PrepareStage.NAME), input(EncodeStage.NAME));
       LinearHead head = readHead(input(TrainTeacherStage.NAME), plan.labels());

@@ -22,8 +22,8 @@ class BareRuntimeEncoderTest {
     String model = TestConfigs.encoderDir().resolve("all-minilm-l6-v2.onnx").toString();
     EncoderSpec spec =
         new EncoderSpec(
-            model,
-            TestConfigs.encoderDir().resolve("all-minilm-l6-v2-tokenizer.json").toString(),
+            org.sparkdistill.udfs.model.ModelFile.local("encoder.model", java.nio.file.Paths.get(model)),
+            org.sparkdistill.udfs.model.ModelFile.local("encoder.tokenizer", TestConfigs.encoderDir().resolve("all-minilm-l6-v2-tokenizer.json")),
             new TokenizerSettings(64, true),
             Pooling.MEAN,
             true,

@@ -99,10 +99,10 @@ class ConfigLoaderTest {
 
   @Test
   void withoutAConfigFileTheMissingLabelsErrorSaysDefaultsWereUsed() {
-    assertThatThrownBy(() -> ConfigLoader.load(null, List.of()))
+    assertThatThrownBy(() -> ConfigLoader.load((java.nio.file.Path) null, List.of()))
         .hasMessageContaining(
             "data.labels must list the label set in class order (no --config given: built-in defaults were used; pass --config conf/local.yaml)");
-    assertThat(ConfigLoader.load(null, List.of("data.labels=a,b")).data.labels).containsExactly("a", "b");
+    assertThat(ConfigLoader.load((java.nio.file.Path) null, List.of("data.labels=a,b")).data.labels).containsExactly("a", "b");
   }
 
   @Test

@@ -73,9 +73,21 @@ class MultiJvmEncodeScoreTest {
               .collect();
       assertThat(jvms).hasSize(2).doesNotContain(ManagementFactory.getRuntimeMXBean().getName());
 
+      // The encode stage runs under the teacher stages' task-only resource profile (CPU-only here).
+      cluster.resources.teacherTaskCpus = 1;
+      List<Integer> profiles = new java.util.concurrent.CopyOnWriteArrayList<>();
+      spark.sparkContext().addSparkListener(
+          new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+              profiles.add(submitted.stageInfo().resourceProfileId());
+            }
+          });
       StageContext context = new StageContext(spark, cluster, false);
       StageResult encode = new EncodeStage(context).run();
       assertThat(encode.skipped()).isFalse();
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertThat(profiles).as("stage resource profiles during encode").anyMatch(id -> id != 0);
       // The copied head was trained from the local features; the cluster's features must match them.
       StageResult score = new ScoreStage(context).run();
       clusterScores = scores(spark, score.manifest(), clusterWork);

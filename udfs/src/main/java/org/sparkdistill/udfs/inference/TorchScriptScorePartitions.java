@@ -8,6 +8,7 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.ModelCache;
+import org.sparkdistill.udfs.model.PyTorchSupport;
 import org.sparkdistill.udfs.model.TorchScriptSpec;
 import org.sparkdistill.udfs.model.TorchScriptTeacher;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -60,11 +61,11 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
     Device device = DeviceSelector.forCurrentTask(spec.device());
     // Both held until the task completes (ModelCache.get), so eviction cannot close them under it.
     TorchScriptTeacher teacher =
-        ModelCache.get(spec.cacheKey(device), () -> TorchScriptTeacher.load(java.nio.file.Paths.get(spec.modelFile()), device));
+        ModelCache.get(spec.cacheKey(device), () -> TorchScriptTeacher.load(spec.modelFile().localPath(), PyTorchSupport.requireDevice(device)));
     TextTokenizer tokenizer =
         ModelCache.get(
             spec.tokenizerCacheKey(),
-            () -> TextTokenizer.load(java.nio.file.Paths.get(spec.tokenizerFile()), spec.tokenizer()));
+            () -> TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer()));
     TaskProgress progress = new TaskProgress("score-torchscript");
     progress.finishWithTask(() -> {});
     return Batches.mapInLengthSortedBatches(

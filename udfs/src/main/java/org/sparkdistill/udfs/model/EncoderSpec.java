@@ -1,13 +1,13 @@
 package org.sparkdistill.udfs.model;
 
-import java.io.File;
 import java.io.Serializable;
 import java.util.Locale;
 import org.sparkdistill.udfs.text.TokenizerSettings;
 
 /**
- * Everything needed to load a frozen ONNX sentence encoder on an executor. Paths must be readable
- * from every executor (a shared filesystem, or files shipped with {@code --files}).
+ * Everything needed to load a frozen ONNX sentence encoder on an executor. The files are URIs
+ * every executor can read (HDFS, S3A, or a local path present on every node) with the sha256 the
+ * manifest records; loaders verify them (see {@link VerifiedModelFiles}).
  *
  * @param modelFile the {@code .onnx} file
  * @param tokenizerFile its {@code tokenizer.json}
@@ -18,8 +18,8 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  * @param device where the model runs (see {@link DeviceSelector})
  */
 public record EncoderSpec(
-    String modelFile,
-    String tokenizerFile,
+    ModelFile modelFile,
+    ModelFile tokenizerFile,
     TokenizerSettings tokenizer,
     Pooling pooling,
     boolean normalize,
@@ -33,19 +33,13 @@ public record EncoderSpec(
     }
   }
 
-  /** Identifies a loaded model in {@link ModelCache}: file version, settings and device. */
+  /** Identifies a loaded model in {@link ModelCache}: the files' bytes (sha256), settings and device. */
   public String cacheKey(ai.djl.Device onDevice) {
-    File f = new File(modelFile);
-    File t = new File(tokenizerFile);
     return String.format(
         Locale.ROOT,
-        "onnx-encoder:%s@%d/%d|%s@%d/%d|%s|%d|%s",
-        f.getAbsolutePath(),
-        f.length(),
-        f.lastModified(),
-        t.getAbsolutePath(),
-        t.length(),
-        t.lastModified(),
+        "onnx-encoder:%s|%s|%s|%d|%s",
+        modelFile.cacheKey(),
+        tokenizerFile.cacheKey(),
         tokenizer,
         intraOpThreads,
         onDevice);

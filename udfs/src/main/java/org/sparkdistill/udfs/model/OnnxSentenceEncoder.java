@@ -13,9 +13,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Locale;
 import org.sparkdistill.udfs.text.TextTokenizer;
@@ -48,13 +46,11 @@ public final class OnnxSentenceEncoder implements AutoCloseable {
    * @throws ModelLoadException naming the file when either is missing or malformed
    */
   public static OnnxSentenceEncoder load(EncoderSpec spec, Device device) {
-    Path modelFile = Paths.get(spec.modelFile());
-    if (!Files.isRegularFile(modelFile)) {
-      throw new ModelLoadException("encoder model file does not exist: " + modelFile);
-    }
+    OnnxRuntimeSupport.requireDevice(device);
+    Path modelFile = spec.modelFile().localPath();
     TextTokenizer tokenizer;
     try {
-      tokenizer = TextTokenizer.load(Paths.get(spec.tokenizerFile()), spec.tokenizer());
+      tokenizer = TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer());
     } catch (IllegalArgumentException e) {
       throw new ModelLoadException(e.getMessage(), e);
     }

@@ -1,6 +1,5 @@
 package org.sparkdistill.udfs.model;
 
-import java.io.File;
 import java.io.Serializable;
 import java.util.Locale;
 import org.sparkdistill.udfs.text.TokenizerSettings;
@@ -15,19 +14,15 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  * @param device where the model runs
  */
 public record TorchScriptSpec(
-    String modelFile, String tokenizerFile, TokenizerSettings tokenizer, DeviceSelector.Preference device)
+    ModelFile modelFile, ModelFile tokenizerFile, TokenizerSettings tokenizer, DeviceSelector.Preference device)
     implements Serializable {
 
   /** Identifies a loaded model in {@link ModelCache}. */
   public String cacheKey(ai.djl.Device onDevice) {
-    File f = new File(modelFile);
-    return String.format(
-        Locale.ROOT, "torchscript:%s@%d/%d|%s", f.getAbsolutePath(), f.length(), f.lastModified(), onDevice);
+    return String.format(Locale.ROOT, "torchscript:%s|%s", modelFile.cacheKey(), onDevice);
   }
 
   public String tokenizerCacheKey() {
-    File t = new File(tokenizerFile);
-    return String.format(
-        Locale.ROOT, "tokenizer:%s@%d/%d|%s", t.getAbsolutePath(), t.length(), t.lastModified(), tokenizer);
+    return String.format(Locale.ROOT, "tokenizer:%s|%s", tokenizerFile.cacheKey(), tokenizer);
   }
 }

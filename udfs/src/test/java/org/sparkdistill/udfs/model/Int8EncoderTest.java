@@ -26,7 +26,7 @@ class Int8EncoderTest {
 
   private static EncoderSpec spec(Path model) {
     return new EncoderSpec(
-        model.toString(), FP32.resolve("all-minilm-l6-v2-tokenizer.json").toString(), new TokenizerSettings(128, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
+        ModelFile.local("encoder.model", model), ModelFile.local("encoder.tokenizer", FP32.resolve("all-minilm-l6-v2-tokenizer.json")), new TokenizerSettings(128, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
   }
 
   /** Every 200th Debian package description of the committed snapshot. */

@@ -38,7 +38,7 @@ class OnnxSentenceEncoderTest {
 
   private static EncoderSpec spec(int maxLength, boolean truncation) {
     return new EncoderSpec(
-        MODEL.toString(), TOKENIZER.toString(), new TokenizerSettings(maxLength, truncation), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
+        ModelFile.local("encoder.model", MODEL), ModelFile.local("encoder.tokenizer", TOKENIZER), new TokenizerSettings(maxLength, truncation), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
   }
 
   @Test
@@ -104,14 +104,14 @@ class OnnxSentenceEncoderTest {
   @Test
   void missingAndCorruptFilesAreNamed(@TempDir Path tmp) throws Exception {
     EncoderSpec missing =
-        new EncoderSpec(tmp.resolve("none.onnx").toString(), TOKENIZER.toString(), new TokenizerSettings(32, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
+        new EncoderSpec(ModelFile.local("encoder.model", tmp.resolve("none.onnx")), ModelFile.local("encoder.tokenizer", TOKENIZER), new TokenizerSettings(32, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
     assertThatThrownBy(() -> OnnxSentenceEncoder.load(missing, Device.cpu()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("does not exist")
         .hasMessageContaining("none.onnx");
     Path garbage = Files.write(tmp.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4});
     EncoderSpec corrupt =
-        new EncoderSpec(garbage.toString(), TOKENIZER.toString(), new TokenizerSettings(32, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
+        new EncoderSpec(ModelFile.local("encoder.model", garbage), ModelFile.local("encoder.tokenizer", TOKENIZER), new TokenizerSettings(32, true), Pooling.MEAN, true, 1, DeviceSelector.Preference.CPU);
     assertThatThrownBy(() -> OnnxSentenceEncoder.load(corrupt, Device.cpu()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("not a loadable ONNX model")
