@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       Subcommands.Evaluate.class,
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
+      Subcommands.Leakage.class,
+      Subcommands.Sweep.class,
       BenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })

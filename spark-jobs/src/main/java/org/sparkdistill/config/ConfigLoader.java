@@ -137,6 +137,13 @@ public final class ConfigLoader {
     if (split.transferFraction < 0 || split.transferFraction >= 1) {
       errors.add("data.split.transferFraction must be in [0, 1), got: " + split.transferFraction);
     }
+    if (split.validationPerClass != null && split.validationPerClass < 0) {
+      errors.add("data.split.validationPerClass must be >= 0 (0: every validation label) or absent (the label budget), got: " + split.validationPerClass);
+    }
+    if (!split.nearDuplicates.equals("first-paragraph") && !split.nearDuplicates.equals("none")) {
+      errors.add("data.split.nearDuplicates must be first-paragraph or none, got: " + split.nearDuplicates);
+    }
+    positive(errors, "data.split.nearDuplicateMinChars", split.nearDuplicateMinChars);
     positive(errors, "encoder.maxLength", c.encoder.maxLength);
     positive(errors, "encoder.batchSize", c.encoder.batchSize);
     positive(errors, "encoder.intraOpThreads", c.encoder.intraOpThreads);
@@ -157,10 +164,26 @@ public final class ConfigLoader {
     if (!(c.teacher.learningRate > 0)) {
       errors.add("teacher.learningRate must be > 0, got: " + c.teacher.learningRate);
     }
+    positive(errors, "baseline.numFeatures", c.baseline.numFeatures);
+    positive(errors, "baseline.maxNgram", c.baseline.maxNgram);
+    positive(errors, "baseline.maxIter", c.baseline.maxIter);
+    positive(errors, "baseline.topK", c.baseline.topK);
+    if (c.baseline.regParams.isEmpty() || c.baseline.regParams.stream().anyMatch(r -> r == null || r < 0)) {
+      errors.add("baseline.regParams must list L2 penalties >= 0, got: " + c.baseline.regParams);
+    }
+    grid(errors, "sweep.teacherLearningRates", c.sweep.teacherLearningRates, false);
+    grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
+    grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
     positive(errors, "score.mcPasses", c.score.mcPasses);
     positive(errors, "score.batchSize", c.score.batchSize);
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", errors));
+    }
+  }
+
+  private static void grid(List<String> errors, String key, List<Double> values, boolean rate) {
+    if (values.isEmpty() || values.stream().anyMatch(v -> v == null || (rate ? v < 0 || v >= 1 : !(v > 0)))) {
+      errors.add(key + " must list values " + (rate ? "in [0, 1)" : "> 0") + ", got: " + values);
     }
   }
 

@@ -30,6 +30,8 @@ public final class DistillConfig {
   public PredictSettings predict = new PredictSettings();
   public EvaluateSettings evaluate = new EvaluateSettings();
   public CurveSettings curve = new CurveSettings();
+  public BaselineSettings baseline = new BaselineSettings();
+  public SweepSettings sweep = new SweepSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -106,6 +108,31 @@ public final class DistillConfig {
     public int labelledPerClass = 50;
     /** Share of the pool moved to the transfer split when {@code labelledPerClass} is 0. */
     public double transferFraction = 0.5;
+    /**
+     * Labelled validation rows per class that model selection (early stopping of the teacher head
+     * and of every student, the {@code sweep}) may see; the other validation rows keep their split
+     * but lose their label (unused). null: the label budget, {@link #labelledPerClass} (every
+     * validation label when that is 0); 0: every validation label (more labels than the budget:
+     * only for comparisons with older runs). Chosen per label by {@code hash("validation",
+     * labelSeed, id)}, so a label draw also draws its validation set.
+     */
+    public Integer validationPerClass = null;
+    /**
+     * Near-duplicate grouping before the split: {@code first-paragraph} merges the groups of rows
+     * whose normalised first paragraph (Debian: of the long description; lowercased, runs of
+     * non-letters/digits as one space) is longer than {@link #nearDuplicateMinChars} and equal,
+     * transitively, so such rows share test, validation or the pool; {@code none}: the configured
+     * groups alone. Cost: one job collecting (group, key digest) pairs to the driver, a union-find
+     * there, and a broadcast join.
+     */
+    public String nearDuplicates = "first-paragraph";
+    /** Shortest normalised first paragraph (characters) that links rows as near duplicates. */
+    public int nearDuplicateMinChars = 80;
+
+    /** Labelled validation rows per class kept; 0: all of them. */
+    public int effectiveValidationPerClass() {
+      return validationPerClass == null ? labelledPerClass : validationPerClass;
+    }
 
     /** The seed of the labelled / transfer draw. */
     public long effectiveLabelSeed() {
@@ -226,6 +253,47 @@ public final class DistillConfig {
   public static final class CurveSettings {
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+  }
+
+  /**
+   * The TF-IDF + logistic-regression baseline student (Spark MLlib), trained beside the n-gram
+   * student on the same targets and scored on the same test split; see {@code
+   * org.sparkdistill.baseline.TfidfStudentStage}.
+   */
+  public static final class BaselineSettings {
+    /** Train it in the learning curve (labels-only and KD rows). */
+    public boolean enabled = true;
+    /**
+     * Hashed term space of word 1..{@link #maxNgram}-grams; the model has C × numFeatures weights,
+     * shipped to and from the data every L-BFGS iteration.
+     */
+    public int numFeatures = 1 << 16;
+    /** Longest word n-gram (1: unigrams; 2: unigrams and bigrams). */
+    public int maxNgram = 2;
+    /** Terms in fewer training texts get IDF 0. */
+    public int minDocFreq = 1;
+    /** L2 penalties tried; the one with the best validation accuracy is kept. */
+    public List<Double> regParams = new ArrayList<>(List.of(3e-5, 3e-4));
+    /** L-BFGS iterations per fit. */
+    public int maxIter = 100;
+    /** KD mode: the teacher's top-k classes per text become weighted rows (renormalised to sum 1). */
+    public int topK = 3;
+  }
+
+  /**
+   * The {@code sweep}: per learning-curve cell, the teacher head's and each student's settings
+   * chosen on the cell's labelled validation rows (never test) over this grid; the curve then runs
+   * each cell with its choices. See {@code org.sparkdistill.curve.Sweep}.
+   */
+  public static final class SweepSettings {
+    /** The curve runs the sweep first and uses its choices; false: the configured settings. */
+    public boolean enabled = true;
+    /** {@code teacher.learningRate} candidates. */
+    public List<Double> teacherLearningRates = new ArrayList<>(List.of(0.003, 0.01, 0.03));
+    /** {@code student.learningRate} candidates, for each student mode. */
+    public List<Double> studentLearningRates = new ArrayList<>(List.of(0.01, 0.03));
+    /** {@code student.dropout} candidates, for each student mode. */
+    public List<Double> studentDropouts = new ArrayList<>(List.of(0.5));
   }
 
   /** The evaluate stage. */

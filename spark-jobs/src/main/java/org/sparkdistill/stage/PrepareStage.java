@@ -41,7 +41,10 @@ public final class PrepareStage extends Stage {
         .setting("split.validationFraction", d.split.validationFraction)
         .setting("split.labelSeed", d.split.effectiveLabelSeed())
         .setting("split.labelledPerClass", d.split.labelledPerClass)
-        .setting("split.transferFraction", d.split.transferFraction);
+        .setting("split.transferFraction", d.split.transferFraction)
+        .setting("split.validationPerClass", d.split.effectiveValidationPerClass())
+        .setting("split.nearDuplicates", d.split.nearDuplicates)
+        .setting("split.nearDuplicateMinChars", d.split.nearDuplicateMinChars);
   }
 
   /**
@@ -83,6 +86,8 @@ public final class PrepareStage extends Stage {
     prepared.examples().write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     return countWritten(runDir, false)
         .metric("rawRows", prepared.report().rawRows())
-        .metric("duplicateTextsDropped", prepared.report().duplicateTextsDropped());
+        .metric("duplicateTextsDropped", prepared.report().duplicateTextsDropped())
+        .metric("labelledValidationRows", prepared.report().labelledValidationRows())
+        .metric("nearDuplicateGroupsMerged", prepared.report().nearDuplicateGroupsMerged());
   }
 }
