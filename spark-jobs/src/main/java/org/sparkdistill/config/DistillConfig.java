@@ -273,7 +273,7 @@ public final class DistillConfig {
     /** Terms in fewer training texts get IDF 0. */
     public int minDocFreq = 1;
     /** L2 penalties tried; the one with the best validation accuracy is kept. */
-    public List<Double> regParams = new ArrayList<>(List.of(3e-5, 3e-4));
+    public List<Double> regParams = new ArrayList<>(List.of(1e-6, 1e-5, 1e-4));
     /** L-BFGS iterations per fit. */
     public int maxIter = 100;
     /** KD mode: the teacher's top-k classes per text become weighted rows (renormalised to sum 1). */
