@@ -33,6 +33,8 @@ import picocli.CommandLine.Command;
       Subcommands.Curve.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
+      Subcommands.Leakage.class,
+      Subcommands.Sweep.class,
       BenchmarkCommand.class,
       ConfigCommand.class,
       NativesCommand.class,

@@ -141,6 +141,43 @@ final class Subcommands {
     }
   }
 
+  @Command(
+      name = org.sparkdistill.curve.SweepStage.NAME,
+      description =
+          "Choose the teacher head's and the students' settings per learning-curve cell on validation (grid: sweep.*);"
+              + " resumable, finished candidates are skipped. The curve uses these choices.")
+  static final class Sweep extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of(new org.sparkdistill.curve.SweepStage(context));
+    }
+
+    @Override
+    protected void report(StageContext context, List<StageResult> results) {
+      System.out.println();
+      System.out.print(org.sparkdistill.curve.SweepStage.table(results.get(0).manifest().metrics()));
+    }
+  }
+
+  @Command(
+      name = "leakage",
+      description =
+          "Print cross-split near duplicates (test texts whose first paragraph or word shingles match a pool text of another"
+              + " group) with the configured groups and with near-duplicate grouping, and how many rows the grouping moves.")
+  static final class Leakage extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return List.of();
+    }
+
+    @Override
+    protected void report(StageContext context, List<StageResult> results) {
+      var data = context.config().data;
+      var report = new org.sparkdistill.data.ExamplePreparer(context.spark(), data).leakage();
+      System.out.print(report.text(data.split));
+    }
+  }
+
   static void printTeacher(StageContext context, List<StageResult> results) {
     StageResult score = results.stream().filter(r -> r.stage().equals(ScoreStage.NAME)).findFirst().orElseThrow();
     Map<String, Object> metrics = score.manifest().metrics();

@@ -35,6 +35,8 @@ public final class DistillConfig {
   public EvaluateSettings evaluate = new EvaluateSettings();
   public CurveSettings curve = new CurveSettings();
   public ResourceSettings resources = new ResourceSettings();
+  public BaselineSettings baseline = new BaselineSettings();
+  public SweepSettings sweep = new SweepSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -135,6 +137,41 @@ public final class DistillConfig {
 
     @Setting(doc = "Share of the pool moved to the transfer split when data.split.labelledPerClass is 0.", min = 0, max = 1, maxExclusive = true)
     public double transferFraction = 0.5;
+    /**
+     * Labelled validation rows per class that model selection (early stopping of the teacher head
+     * and of every student, the {@code sweep}) may see; the other validation rows keep their split
+     * but lose their label (unused). null: the label budget, {@link #labelledPerClass} (every
+     * validation label when that is 0); 0: every validation label (more labels than the budget:
+     * only for comparisons with older runs). Chosen per label by {@code hash("validation",
+     * labelSeed, id)}, so a label draw also draws its validation set.
+     */
+    @Setting(
+        doc = "Labelled validation rows per class that model selection may see (early stopping, sweep); the rest lose"
+            + " their label. null: the label budget data.split.labelledPerClass; 0: every validation label.",
+        min = 0,
+        nullable = true)
+    public Integer validationPerClass = null;
+    /**
+     * Near-duplicate grouping before the split: {@code first-paragraph} merges the groups of rows
+     * whose normalised first paragraph (Debian: of the long description; lowercased, runs of
+     * non-letters/digits as one space) is longer than {@link #nearDuplicateMinChars} and equal,
+     * transitively, so such rows share test, validation or the pool; {@code none}: the configured
+     * groups alone. Cost: one job collecting (group, key digest) pairs to the driver, a union-find
+     * there, and a broadcast join.
+     */
+    @Setting(
+        doc = "first-paragraph: rows whose normalised first paragraph (longer than nearDuplicateMinChars) is equal share"
+            + " a split; none: the configured groups alone.",
+        nonBlank = true)
+    public String nearDuplicates = "first-paragraph";
+
+    @Setting(doc = "Shortest normalised first paragraph (characters) that links rows as near duplicates.", min = 1)
+    public int nearDuplicateMinChars = 80;
+
+    /** Labelled validation rows per class kept; 0: all of them. */
+    public int effectiveValidationPerClass() {
+      return validationPerClass == null ? labelledPerClass : validationPerClass;
+    }
 
     /** The seed of the labelled / transfer draw. */
     public long effectiveLabelSeed() {
@@ -366,6 +403,55 @@ public final class DistillConfig {
 
     @Setting(doc = "Seeds per point: each changes the label draw (data.split.labelSeed) and the initialisations.")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+  }
+
+  /**
+   * The TF-IDF + logistic-regression baseline student (Spark MLlib), trained beside the n-gram
+   * student on the same targets and scored on the same test split; see {@code
+   * org.sparkdistill.baseline.TfidfStudentStage}.
+   */
+  public static final class BaselineSettings {
+    @Setting(doc = "Train the TF-IDF baseline in the learning curve (labels-only and KD rows).")
+    public boolean enabled = true;
+    /**
+     * Hashed term space of word 1..{@link #maxNgram}-grams; the model has C × numFeatures weights,
+     * shipped to and from the data every L-BFGS iteration.
+     */
+    @Setting(doc = "Hashed term space of the TF-IDF baseline (C x numFeatures weights).", min = 1)
+    public int numFeatures = 1 << 16;
+
+    @Setting(doc = "Longest word n-gram of the TF-IDF baseline (1: unigrams; 2: unigrams and bigrams).", min = 1)
+    public int maxNgram = 2;
+
+    @Setting(doc = "Terms in fewer training texts get IDF 0.", min = 0)
+    public int minDocFreq = 1;
+
+    @Setting(doc = "L2 penalties tried; the one with the best validation accuracy is kept.", min = 0)
+    public List<Double> regParams = new ArrayList<>(List.of(1e-6, 1e-5, 1e-4));
+    @Setting(doc = "L-BFGS iterations per fit.", min = 1)
+    public int maxIter = 100;
+
+    @Setting(doc = "KD mode: the teacher's top-k classes per text become weighted rows (renormalised to sum 1).", min = 1)
+    public int topK = 3;
+  }
+
+  /**
+   * The {@code sweep}: per learning-curve cell, the teacher head's and each student's settings
+   * chosen on the cell's labelled validation rows (never test) over this grid; the curve then runs
+   * each cell with its choices. See {@code org.sparkdistill.curve.Sweep}.
+   */
+  public static final class SweepSettings {
+    @Setting(doc = "The curve runs the sweep first and uses its choices; false: the configured settings.")
+    public boolean enabled = true;
+
+    @Setting(doc = "teacher.learningRate candidates.", min = 0, minExclusive = true)
+    public List<Double> teacherLearningRates = new ArrayList<>(List.of(0.003, 0.01, 0.03));
+
+    @Setting(doc = "student.learningRate candidates, for each student mode.", min = 0, minExclusive = true)
+    public List<Double> studentLearningRates = new ArrayList<>(List.of(0.01, 0.03));
+
+    @Setting(doc = "student.dropout candidates, for each student mode.", min = 0, max = 1, maxExclusive = true)
+    public List<Double> studentDropouts = new ArrayList<>(List.of(0.5));
   }
 
   /** The evaluate stage. */

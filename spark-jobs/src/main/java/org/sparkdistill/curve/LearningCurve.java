@@ -1,6 +1,7 @@
 package org.sparkdistill.curve;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -8,6 +9,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkdistill.baseline.TfidfStudentStage;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.evaluate.MeanStd;
@@ -17,23 +19,44 @@ import org.sparkdistill.stage.EvaluateStage;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
+import org.sparkdistill.stage.TrainStudentStage;
 
 /**
  * What distillation buys as labels get scarce: for each label budget (labelled texts per class)
- * and seed, the teacher, the labels-only student and the KD student (labels + the unlabelled
- * transfer split) on the same fixed test split. Seeds vary which pool texts are labelled and the
- * initialisations; test and validation stay fixed. Every cell shares one encoding of the texts
- * ({@code outputs.encode}), so a cell costs a head, a cache scoring and two students. Model
- * choices (early stopping) use the validation split only, never the test split.
+ * and seed, the teacher, the labels-only and KD n-gram students, and the labels-only and KD TF-IDF
+ * baseline students ({@code baseline.*}, {@link TfidfStudentStage}), all on the same fixed test
+ * split. Seeds vary which pool texts are labelled, which validation texts keep their label, and
+ * the initialisations; the test split stays fixed. Every cell shares one encoding of the texts
+ * ({@code outputs.encode}).
  *
- * <p>Cells live in {@code <workDir>/curve/n<budget>-s<seed>} and are skipped when finished; the
- * cell equal to the configured scenario reuses the main run.
+ * <p>What a cell sees: {@code n} labelled train texts per class, at most {@code
+ * data.split.validationPerClass} (default {@code n}) labelled validation texts per class for
+ * every model choice (early stopping, the {@link SweepStage sweep}'s settings, the baseline's
+ * penalty), and the unlabelled transfer split (KD only). Test labels are only read by evaluate.
+ *
+ * <p>With {@code sweep.enabled} (the default) each cell is first swept ({@link Sweep}, resumable)
+ * and then run with its choices, cell by cell, and the {@link SweepStage} output publishes all
+ * choices at the end (a finished sweep output is read instead); otherwise every cell uses the
+ * configured settings and the cell equal to the configured scenario reuses the main run. Cells live in
+ * {@code <workDir>/curve/n<budget>-s<seed>} and are skipped when finished.
  */
 public final class LearningCurve {
   private static final Logger LOG = LoggerFactory.getLogger(LearningCurve.class);
 
-  /** Test accuracies of one cell. */
-  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kd) {}
+  /**
+   * Test accuracies of one cell, and the validation accuracies of the two KD students (NaN where
+   * the baseline is off).
+   */
+  public record Cell(
+      int labelsPerClass,
+      long seed,
+      double teacher,
+      double labelsOnly,
+      double kd,
+      double tfidfLabelsOnly,
+      double tfidfKd,
+      double kdValidation,
+      double tfidfKdValidation) {}
 
   private final SparkSession spark;
   private final DistillConfig base;
@@ -45,9 +68,10 @@ public final class LearningCurve {
     this.overwrite = overwrite;
   }
 
-  /** The configuration of one cell. */
+  /** The configuration of one cell (before the sweep's choices). */
   public DistillConfig cellConfig(int labelsPerClass, long seed) {
-    if (labelsPerClass == base.data.split.labelledPerClass
+    if (!base.sweep.enabled
+        && labelsPerClass == base.data.split.labelledPerClass
         && seed == base.data.split.effectiveLabelSeed()
         && seed == base.teacher.seed
         && seed == base.student.seed) {
@@ -65,14 +89,33 @@ public final class LearningCurve {
   }
 
   public List<Cell> run() {
+    Map<String, Sweep.CellChoice> choices = new HashMap<>();
+    SweepStage sweepStage = new SweepStage(new StageContext(spark, base, overwrite));
+    if (base.sweep.enabled && sweepStage.output().manifest().isPresent()) {
+      for (Sweep.CellChoice choice : SweepStage.choices(sweepStage.run().manifest().metrics())) {
+        choices.put(choice.labelsPerClass() + "/" + choice.seed(), choice);
+      }
+    }
+    Sweep sweep = new Sweep(spark, overwrite);
     List<Cell> cells = new ArrayList<>();
     for (int budget : base.curve.labelsPerClass) {
       for (long seed : base.curve.seeds) {
         DistillConfig config = cellConfig(budget, seed);
+        Sweep.CellChoice choice = choices.get(budget + "/" + seed);
+        if (base.sweep.enabled && choice == null) {
+          // sweep this cell now (resumable), so each cell is finished before the next starts
+          choice = sweep.cell(config, budget, seed);
+        }
+        DistillConfig kdConfig = choice == null ? config.withStudentMode("kd") : choice.apply(config, "kd");
+        DistillConfig labelsConfig = choice == null ? config.withStudentMode("labels") : choice.apply(config, "labels");
         LOG.info("learning curve: {} labels per class, seed {} -> {}", budget, seed, config.workDir);
+        List<Stage> stages = new ArrayList<>(Chain.teacher(context(kdConfig)));
+        stages.addAll(Chain.student(context(kdConfig)));
+        stages.addAll(Chain.student(context(labelsConfig)).subList(1, 4));
         Map<String, Object> kd = null;
         Map<String, Object> labels = null;
-        for (Stage stage : Chain.full(new StageContext(spark, config, overwrite))) {
+        double kdValidation = Double.NaN;
+        for (Stage stage : stages) {
           StageResult result = stage.run();
           if (stage instanceof EvaluateStage) {
             if (StudentMode.parse(String.valueOf(result.manifest().metrics().get("studentMode"))) == StudentMode.KD) {
@@ -81,11 +124,33 @@ public final class LearningCurve {
               labels = result.manifest().metrics();
             }
           }
+          if (stage instanceof TrainStudentStage && stage.output().dir().toString().equals(new TrainStudentStage(context(kdConfig)).output().dir().toString())) {
+            kdValidation = ((Number) result.manifest().metrics().get("validationAccuracy")).doubleValue();
+          }
         }
-        cells.add(new Cell(budget, seed, accuracy(kd, "teacher"), accuracy(labels, "student"), accuracy(kd, "student")));
+        double tfidfLabels = Double.NaN;
+        double tfidfKd = Double.NaN;
+        double tfidfKdValidation = Double.NaN;
+        if (base.baseline.enabled) {
+          Map<String, Object> tk = new TfidfStudentStage(context(kdConfig)).run().manifest().metrics();
+          Map<String, Object> tl = new TfidfStudentStage(context(labelsConfig)).run().manifest().metrics();
+          tfidfKd = accuracy(tk, "student");
+          tfidfLabels = accuracy(tl, "student");
+          tfidfKdValidation = ((Number) tk.get("validationAccuracy")).doubleValue();
+        }
+        cells.add(
+            new Cell(budget, seed, accuracy(kd, "teacher"), accuracy(labels, "student"), accuracy(kd, "student"), tfidfLabels, tfidfKd,
+                kdValidation, tfidfKdValidation));
       }
     }
+    if (base.sweep.enabled) {
+      sweepStage.run(); // publishes the choices; every candidate is finished, so nothing retrains
+    }
     return cells;
+  }
+
+  private StageContext context(DistillConfig c) {
+    return new StageContext(spark, c, overwrite);
   }
 
   @SuppressWarnings("unchecked")
@@ -93,32 +158,42 @@ public final class LearningCurve {
     return ((Number) ((Map<String, Object>) metrics.get(model)).get("accuracy")).doubleValue();
   }
 
-  /** Reference figures from shared/data.md (TF-IDF + logistic regression students, 3 seeds). */
-  private static final Map<Integer, double[]> STAND_IN =
-      Map.of(10, new double[] {0.651, 0.528, 0.703}, 25, new double[] {0.707, 0.659, 0.752}, 50, new double[] {0.730, 0.723, 0.772});
+  private static String cell(List<Cell> row, java.util.function.ToDoubleFunction<Cell> f) {
+    double[] values = row.stream().mapToDouble(f).toArray();
+    if (java.util.Arrays.stream(values).anyMatch(Double::isNaN)) {
+      return "-";
+    }
+    return MeanStd.of(values).format();
+  }
 
-  /** The curve as a Markdown table: mean ± std over seeds per budget, with the stand-in beside it. */
+  /**
+   * The curve as a Markdown table: test accuracy, mean ± std over seeds per budget, the n-gram and
+   * TF-IDF students side by side, and the two KD students' validation accuracy (what model
+   * selection saw).
+   */
   public static String table(List<Cell> cells) {
     StringBuilder out = new StringBuilder();
-    out.append("| labels/class | seeds | teacher | labels-only student | KD student | KD - labels-only | stand-in (teacher / labels-only / KD) |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---|\n");
-    for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().toList()) {
+    out.append("| labels/class | seeds | teacher | labels-only student | KD student | KD - labels-only | TF-IDF labels-only | TF-IDF KD |"
+        + " validation: KD student / TF-IDF KD |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().sorted().toList()) {
       List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget).toList();
-      MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
       MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
       MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
-      double[] ref = STAND_IN.get(budget);
       out.append(
           String.format(
               Locale.ROOT,
-              "| %d | %d | %s | %s | %s | %+.3f | %s |%n",
+              "| %d | %d | %s | %s | %s | %+.3f | %s | %s | %s / %s |%n",
               budget,
               row.size(),
-              teacher.format(),
+              cell(row, Cell::teacher),
               labels.format(),
               kd.format(),
               kd.mean() - labels.mean(),
-              ref == null ? "" : String.format(Locale.ROOT, "%.3f / %.3f / %.3f", ref[0], ref[1], ref[2])));
+              cell(row, Cell::tfidfLabelsOnly),
+              cell(row, Cell::tfidfKd),
+              cell(row, Cell::kdValidation),
+              cell(row, Cell::tfidfKdValidation)));
     }
     return out.toString();
   }

@@ -32,8 +32,11 @@ import org.sparkdistill.udfs.schema.Split;
  *   <li>Deduplicate on {@link DedupKey} (whitespace-normalised text; Debian: the long
  *       description), keeping the smallest id ({@link Deduplication}); one job counts the result.
  *   <li>{@code data.maxRows > 0}: a seeded sample stratified by label ({@link StratifiedSample}).
+ *   <li>Near-duplicate grouping ({@link NearDuplicateGroups}, {@code data.split.nearDuplicates}):
+ *       groups whose rows share a long normalised first paragraph are merged.
  *   <li>Splits by seeded hashes of group and id, see {@link SplitAssigner} ({@code data.split.*}).
- *       Transfer labels are set to null here.
+ *       Transfer labels are set to null here, and validation labels beyond {@code
+ *       data.split.validationPerClass} per class.
  * </ol>
  *
  * <p>Cost of {@link #prepare()}: the validation work above, the deduplication count, and one
@@ -67,9 +70,30 @@ public final class ExamplePreparer {
             stats.keptByLabel(),
             settings.maxRows,
             settings.split.seed);
+    NearDuplicateGroups.Grouped grouped = NearDuplicateGroups.apply(sampled, settings.format, settings.split);
     Dataset<Row> examples =
-        SchemaConform.to(SplitAssigner.assign(sampled, settings.split), CacheSchemas.examples());
-    return new PreparedExamples(examples, report(raw.count(), stats, examples));
+        SchemaConform.to(SplitAssigner.assign(grouped.rows(), settings.split), CacheSchemas.examples());
+    return new PreparedExamples(examples, report(raw.count(), stats, grouped.groupsMerged(), examples));
+  }
+
+  /**
+   * The cross-split near-duplicate measurement of {@link NearDuplicateLeakage} on this
+   * configuration's deduplicated (and sampled) rows, with the configured groups and with
+   * near-duplicate grouping ({@code first-paragraph}). Several jobs; the data is small by then.
+   */
+  public NearDuplicateLeakage.Report leakage() {
+    checkSettings();
+    RawData raw = source().read();
+    Dataset<Row> deduplicated = Deduplication.apply(raw.rows(), DedupKey.of(settings.format));
+    Deduplication.Stats stats = Deduplication.Stats.of(deduplicated);
+    Dataset<Row> sampled =
+        StratifiedSample.apply(
+            deduplicated.select(
+                col(RawColumns.ID), col(RawColumns.LABEL), col(RawColumns.GROUP), col(RawColumns.TEXT)),
+            stats.keptByLabel(),
+            settings.maxRows,
+            settings.split.seed);
+    return NearDuplicateLeakage.measure(sampled, settings.format, settings.split);
   }
 
   private RawSource source() {
@@ -109,7 +133,7 @@ public final class ExamplePreparer {
   }
 
   /** One job over the final rows: counts per (split, label). */
-  private PrepareReport report(long rawRows, Deduplication.Stats stats, Dataset<Row> examples) {
+  private PrepareReport report(long rawRows, Deduplication.Stats stats, long groupsMerged, Dataset<Row> examples) {
     Map<String, Long> bySplit = new LinkedHashMap<>();
     for (Split split : Split.values()) {
       bySplit.put(split.value(), 0L);
@@ -119,14 +143,18 @@ public final class ExamplePreparer {
       trainByLabel.put(label, 0L);
     }
     long kept = 0;
+    long labelledValidation = 0;
     for (Row row : examples.groupBy(Columns.SPLIT, Columns.LABEL).count().collectAsList()) {
       long n = row.getLong(2);
       kept += n;
+      if (row.getString(0).equals(Split.VALIDATION.value()) && !row.isNullAt(1)) {
+        labelledValidation += n;
+      }
       bySplit.merge(row.getString(0), n, Long::sum);
       if (row.getString(0).equals(Split.TRAIN.value())) {
         trainByLabel.merge(row.getString(1), n, Long::sum);
       }
     }
-    return new PrepareReport(rawRows, stats.dropped(), stats.conflicts(), kept, bySplit, trainByLabel);
+    return new PrepareReport(rawRows, stats.dropped(), stats.conflicts(), kept, bySplit, trainByLabel, labelledValidation, groupsMerged);
   }
 }

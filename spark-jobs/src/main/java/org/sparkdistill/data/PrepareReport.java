@@ -19,6 +19,10 @@ import java.util.Map;
  * @param labelledRowsByLabel rows of the labelled train split per label, every configured label
  *     listed in class order (0 where a class has none); validation and test rows keep their labels
  *     too but are not counted here
+ * @param labelledValidationRows validation rows that kept their label (at most {@code
+ *     data.split.validationPerClass} per class); the other validation rows are unlabelled
+ * @param nearDuplicateGroupsMerged groups merged into another group because their rows' first
+ *     paragraphs matched ({@code data.split.nearDuplicates})
  */
 public record PrepareReport(
     long rawRows,
@@ -26,7 +30,9 @@ public record PrepareReport(
     long duplicateLabelConflicts,
     long keptRows,
     Map<String, Long> rowsBySplit,
-    Map<String, Long> labelledRowsByLabel) {
+    Map<String, Long> labelledRowsByLabel,
+    long labelledValidationRows,
+    long nearDuplicateGroupsMerged) {
 
   public PrepareReport {
     // Copies keep the caller's order (split order, class order) and cannot be changed.

@@ -29,6 +29,9 @@ import org.sparkdistill.udfs.schema.Split;
  *       validation). Cost: a per-label top-k over the pool and a broadcast join of the chosen ids.
  *   <li>{@code labelledPerClass == 0}: a pool group goes to transfer when {@code unit("transfer",
  *       labelSeed, group) < transferFraction}, else to train.
+ *   <li>Validation keeps the labels of at most {@code validationPerClass} rows per class (default:
+ *       the label budget); the others stay in the validation split unlabelled, so early stopping
+ *       and setting choices see no more labels than a user with that budget would have.
  * </ol>
  *
  * Transfer rows lose their label here, before anything downstream can read it.
@@ -37,6 +40,7 @@ final class SplitAssigner {
   private static final String POOL = "_pool";
   private static final String TRAIN_ID = "_train_id";
   private static final String RANK = "_train_rank";
+  private static final String VALIDATION_ID = "_validation_id";
 
   private SplitAssigner() {}
 
@@ -45,12 +49,7 @@ final class SplitAssigner {
    * labels; lazy.
    */
   static Dataset<Row> assign(Dataset<Row> rows, DistillConfig.SplitSettings split) {
-    Column u = Hashing.unit("split", split.seed, col(RawColumns.GROUP));
-    Column first =
-        when(u.lt(lit(split.testFraction)), lit(Split.TEST.value()))
-            .when(u.lt(lit(split.testFraction + split.validationFraction)), lit(Split.VALIDATION.value()))
-            .otherwise(lit(POOL));
-    Dataset<Row> withSplit = rows.withColumn(Columns.SPLIT, first);
+    Dataset<Row> withSplit = rows.withColumn(Columns.SPLIT, firstSplit(split));
     Column pool = col(Columns.SPLIT).equalTo(lit(POOL));
     Column splitColumn;
     if (split.labelledPerClass > 0) {
@@ -79,8 +78,56 @@ final class SplitAssigner {
               .otherwise(col(Columns.SPLIT));
     }
     Column isTransfer = col(Columns.SPLIT).equalTo(lit(Split.TRANSFER.value()));
-    return withSplit
-        .withColumn(Columns.SPLIT, splitColumn)
-        .withColumn(RawColumns.LABEL, when(isTransfer, lit(null).cast("string")).otherwise(col(RawColumns.LABEL)));
+    Dataset<Row> assigned =
+        withSplit
+            .withColumn(Columns.SPLIT, splitColumn)
+            .withColumn(RawColumns.LABEL, when(isTransfer, lit(null).cast("string")).otherwise(col(RawColumns.LABEL)));
+    return capValidationLabels(assigned, split);
+  }
+
+  /**
+   * {@code test}, {@code validation} or {@link #POOL} per row, from {@code unit("split", seed,
+   * group)}: the first step above.
+   */
+  static Column firstSplit(DistillConfig.SplitSettings split) {
+    Column u = Hashing.unit("split", split.seed, col(RawColumns.GROUP));
+    return when(u.lt(lit(split.testFraction)), lit(Split.TEST.value()))
+        .when(u.lt(lit(split.testFraction + split.validationFraction)), lit(Split.VALIDATION.value()))
+        .otherwise(lit(POOL));
+  }
+
+  /** The value {@link #firstSplit} gives the rows that go on to train and transfer. */
+  static String pool() {
+    return POOL;
+  }
+
+  /**
+   * Keeps the labels of at most {@code validationPerClass} validation rows per label (the first in
+   * the order of {@code hash("validation", labelSeed, id)}) and nulls the others' labels: model
+   * selection then sees no more labels than the budget. The rows stay in the validation split
+   * (scored, never trained on). Cost: a per-label top-k over the validation rows and a broadcast
+   * join of the kept ids.
+   */
+  private static Dataset<Row> capValidationLabels(Dataset<Row> rows, DistillConfig.SplitSettings split) {
+    int cap = split.effectiveValidationPerClass();
+    if (cap <= 0) {
+      return rows;
+    }
+    Column validation = col(Columns.SPLIT).equalTo(lit(Split.VALIDATION.value()));
+    Dataset<Row> keptIds =
+        rows.filter(validation)
+            .select(col(RawColumns.ID), col(RawColumns.LABEL))
+            .withColumn(
+                RANK,
+                row_number()
+                    .over(
+                        Window.partitionBy(RawColumns.LABEL)
+                            .orderBy(Hashing.hash("validation", split.effectiveLabelSeed(), col(RawColumns.ID)), col(RawColumns.ID))))
+            .filter(col(RANK).leq(lit(cap)))
+            .select(col(RawColumns.ID).as(VALIDATION_ID));
+    Column keep = col(Columns.SPLIT).notEqual(lit(Split.VALIDATION.value())).or(col(VALIDATION_ID).isNotNull());
+    return rows.join(broadcast(keptIds), col(RawColumns.ID).equalTo(col(VALIDATION_ID)), "left_outer")
+        .withColumn(RawColumns.LABEL, when(keep, col(RawColumns.LABEL)).otherwise(lit(null).cast("string")))
+        .drop(VALIDATION_ID);
   }
 }

@@ -39,7 +39,9 @@ public final class PrepareStage extends Stage {
     return textsPlan(NAME)
         .settings(context.config(), "data.split.testFraction", "data.split.validationFraction", "data.split.labelledPerClass", "data.split.transferFraction")
         // The effective seed (labelSeed falls back to data.split.seed), under the config key.
-        .setting("data.split.labelSeed", d.split.effectiveLabelSeed());
+        .setting("data.split.labelSeed", d.split.effectiveLabelSeed())
+        .setting("data.split.validationPerClass", d.split.effectiveValidationPerClass())
+        .settings(context.config(), "data.split.nearDuplicates", "data.split.nearDuplicateMinChars");
   }
 
   /**
@@ -75,6 +77,8 @@ public final class PrepareStage extends Stage {
     prepared.examples().write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     return countWritten(runDir, false)
         .metric("rawRows", prepared.report().rawRows())
-        .metric("duplicateTextsDropped", prepared.report().duplicateTextsDropped());
+        .metric("duplicateTextsDropped", prepared.report().duplicateTextsDropped())
+        .metric("labelledValidationRows", prepared.report().labelledValidationRows())
+        .metric("nearDuplicateGroupsMerged", prepared.report().nearDuplicateGroupsMerged());
   }
 }

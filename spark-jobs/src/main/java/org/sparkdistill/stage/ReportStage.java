@@ -95,7 +95,11 @@ public final class ReportStage extends Stage {
               cell.data.split.effectiveLabelSeed(),
               Figures.num(kd.metrics(), "teacher", "accuracy"),
               Figures.num(labels.metrics(), "student", "accuracy"),
-              Figures.num(kd.metrics(), "student", "accuracy")));
+              Figures.num(kd.metrics(), "student", "accuracy"),
+              Double.NaN,
+              Double.NaN,
+              Double.NaN,
+              Double.NaN));
     }
     List<Stage> stages = Chain.full(context);
     RunReport run = new RunReport(c, evaluations, cells, StageTimes.of(stages));

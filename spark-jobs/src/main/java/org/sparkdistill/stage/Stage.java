@@ -152,7 +152,7 @@ public abstract class Stage {
    * The finished output of the stage {@code name} of this configuration, checked against what the
    * configuration says now ({@link StageGraph#input}).
    */
-  protected StageInput input(String name) {
+  protected final StageInput input(String name) {
     return context.graph().input(name);
   }
 

@@ -97,7 +97,7 @@ public final class TargetsStage extends Stage {
   }
 
   /** The rows of finished targets, refusing a label vocabulary other than the configured one. */
-  static Dataset<Row> rows(StageInput targets, java.util.List<String> labels) {
+  public static Dataset<Row> rows(StageInput targets, java.util.List<String> labels) {
     Manifest manifest = targets.manifest();
     if (!manifest.labels().equals(labels)) {
       throw new IllegalStateException(

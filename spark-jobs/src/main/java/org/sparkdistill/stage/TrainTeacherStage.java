@@ -101,6 +101,7 @@ public final class TrainTeacherStage extends Stage {
     List<Row> rows =
         features
             .filter(functions.col(Columns.SPLIT).equalTo(split.value()))
+            .filter(functions.col(Columns.LABEL).isNotNull()) // validation beyond data.split.validationPerClass is unlabelled
             .select(Columns.ID, Columns.LABEL, Columns.FEATURES)
             .collectAsList();
     if (rows.isEmpty()) {

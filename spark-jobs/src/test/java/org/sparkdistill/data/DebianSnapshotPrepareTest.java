@@ -68,7 +68,15 @@ class DebianSnapshotPrepareTest {
     assertThat(report.labelledRowsByLabel()).hasSize(20).allSatisfy((label, n) -> assertThat(n).isEqualTo(50));
     assertThat(report.rowsBySplit())
         .containsExactly(
-            Map.entry("train", 1000L), Map.entry("validation", 1252L), Map.entry("transfer", 7646L), Map.entry("test", 2371L));
+            Map.entry("train", 1000L), Map.entry("validation", 1276L), Map.entry("transfer", 7640L), Map.entry("test", 2353L));
+    // 368 source packages joined another through a shared first paragraph (the leakage command
+    // prints 126 -> 0 test texts with such a twin in the pool); at most 50 validation labels a class
+    assertThat(report.nearDuplicateGroupsMerged()).isEqualTo(368);
+    // 695 = sum over classes of min(50, the class's validation texts): small classes have fewer
+    List<Long> perClass = prepared.examples().filter("split = 'validation' AND label IS NOT NULL").groupBy("label").count()
+        .collectAsList().stream().map(r -> r.getLong(1)).toList();
+    assertThat(perClass).hasSize(20).allSatisfy(n -> assertThat(n).isBetween(1L, 50L)).contains(50L);
+    assertThat(report.labelledValidationRows()).isEqualTo(perClass.stream().mapToLong(Long::longValue).sum()).isEqualTo(695L);
   }
 
   @Test

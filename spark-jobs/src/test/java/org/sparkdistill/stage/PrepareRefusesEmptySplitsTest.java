@@ -54,7 +54,7 @@ class PrepareRefusesEmptySplitsTest {
     Map<String, Long> perClass = new LinkedHashMap<>();
     perClass.put("games", 5L);
     perClass.put("net", 0L);
-    PrepareReport report = new PrepareReport(20, 0, 0, 20, splits, perClass);
+    PrepareReport report = new PrepareReport(20, 0, 0, 20, splits, perClass, 0, 0);
     DistillConfig.DataSettings data = config(dir.resolve("x.csv")).data;
     assertThatThrownBy(() -> SplitRequirements.require(report, data))
         .hasMessageContaining("class \"net\" of data.labels has no labelled training rows (labelled train rows per class: games 5, net 0)")
