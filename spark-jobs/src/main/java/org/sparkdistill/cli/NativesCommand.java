@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * -Donnxruntime.native.path=DIR} (otherwise ONNX Runtime extracts them to a temporary file in
  * every JVM). No Spark session. Used by {@code deploy/docker/Dockerfile}.
  */
-@Command(name = "natives", description = "Extract libtorch into the DJL cache and ONNX Runtime's libraries into a directory (container images).")
+@Command(name = "natives", mixinStandardHelpOptions = true, description = "Extract libtorch into the DJL cache and ONNX Runtime's libraries into a directory (container images).")
 final class NativesCommand implements Callable<Integer> {
   /** ONNX Runtime's libraries for Linux x86-64, CPU and GPU builds; those present are copied. */
   static final List<String> ONNXRUNTIME_LIBRARIES =

@@ -123,7 +123,10 @@ class SparkDistillCliTest {
         System.setOut(old);
       }
       assertThat(code).as(name + " --help exit code").isZero();
-      assertThat(out.toString()).as(name + " --help").contains("Usage: spark-distill " + name).contains("--config").contains("--rebuild");
+      assertThat(out.toString()).as(name + " --help").contains("Usage: spark-distill " + name);
+      if (!name.equals("natives")) { // natives prepares an image and reads no configuration
+        assertThat(out.toString()).as(name + " --help").contains("--config").contains("--rebuild");
+      }
     }
   }
 
