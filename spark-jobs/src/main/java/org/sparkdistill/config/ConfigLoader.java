@@ -297,18 +297,20 @@ public final class ConfigLoader {
     if (c.encoder.maxBatchTokens != 0 && c.encoder.maxBatchTokens < c.encoder.maxLength) {
       errors.add("encoder.maxBatchTokens must be 0 (row batches) or >= encoder.maxLength " + c.encoder.maxLength + " so every row fits, got: " + c.encoder.maxBatchTokens);
     }
-    if (split.validationPerClass != null && split.validationPerClass < 0) {
+    if (split != null && split.validationPerClass != null && split.validationPerClass < 0) {
       errors.add("data.split.validationPerClass must be >= 0 (0: every validation label) or absent (the label budget), got: " + split.validationPerClass);
     }
-    if (!split.nearDuplicates.equals("first-paragraph") && !split.nearDuplicates.equals("none")) {
+    if (split != null && split.nearDuplicates != null && !split.nearDuplicates.equals("first-paragraph") && !split.nearDuplicates.equals("none")) {
       errors.add("data.split.nearDuplicates must be first-paragraph or none, got: " + split.nearDuplicates);
     }
-    if (c.baseline.regParams.isEmpty() || c.baseline.regParams.stream().anyMatch(r -> r == null || r < 0)) {
+    if (c.baseline != null && c.baseline.regParams != null && (c.baseline.regParams.isEmpty() || c.baseline.regParams.stream().anyMatch(r -> r == null || r < 0))) {
       errors.add("baseline.regParams must list L2 penalties >= 0, got: " + c.baseline.regParams);
     }
-    grid(errors, "sweep.teacherLearningRates", c.sweep.teacherLearningRates, false);
-    grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
-    grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
+    if (c.sweep != null) {
+      grid(errors, "sweep.teacherLearningRates", c.sweep.teacherLearningRates, false);
+      grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
+      grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }
@@ -323,7 +325,7 @@ public final class ConfigLoader {
   }
 
   private static void grid(List<String> errors, String key, List<Double> values, boolean rate) {
-    if (values.isEmpty() || values.stream().anyMatch(v -> v == null || (rate ? v < 0 || v >= 1 : !(v > 0)))) {
+    if (values == null || values.isEmpty() || values.stream().anyMatch(v -> v == null || (rate ? v < 0 || v >= 1 : !(v > 0)))) {
       errors.add(key + " must list values " + (rate ? "in [0, 1)" : "> 0") + ", got: " + values);
     }
   }

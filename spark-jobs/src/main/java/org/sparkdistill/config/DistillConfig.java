@@ -483,8 +483,10 @@ public final class DistillConfig {
      * tasks per GPU), or a whole number. Executors must be started with
      * spark.executor.resource.gpu.amount and a discovery script.
      */
+    @Setting(doc = "GPUs per teacher task (encode, TorchScript score) as a task-only resource profile; 0: none; a fraction shares a GPU between tasks.", min = 0)
     public double teacherTaskGpus = 0;
     /** CPU cores per teacher task; 0 keeps spark.task.cpus. Size ONNX/libtorch threads to match. */
+    @Setting(doc = "CPU cores per teacher task; 0 keeps spark.task.cpus. Size ONNX/libtorch threads to match.", min = 0)
     public int teacherTaskCpus = 0;
   }
 }

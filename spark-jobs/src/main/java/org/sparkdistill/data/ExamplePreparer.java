@@ -59,6 +59,17 @@ public final class ExamplePreparer {
    * @throws IllegalArgumentException for bad settings or bad input, naming the file, row and value
    */
   public PreparedExamples prepare() {
+    Sampled sampled = sample();
+    NearDuplicateGroups.Grouped grouped = NearDuplicateGroups.apply(sampled.rows(), settings.format, settings.split);
+    Dataset<Row> examples =
+        SchemaConform.to(SplitAssigner.assign(grouped.rows(), settings.split), CacheSchemas.examples());
+    return new PreparedExamples(examples, report(sampled.raw().count(), sampled.stats(), grouped.groupsMerged(), examples));
+  }
+
+  /** The validated raw data, deduplicated and sampled ({@code maxRows}, stratified by label). */
+  private record Sampled(RawData raw, Deduplication.Stats stats, Dataset<Row> rows) {}
+
+  private Sampled sample() {
     checkSettings();
     RawData raw = source().read();
     Dataset<Row> deduplicated = Deduplication.apply(raw.rows(), DedupKey.of(settings.format));
@@ -70,10 +81,7 @@ public final class ExamplePreparer {
             stats.keptByLabel(),
             settings.maxRows,
             settings.split.seed);
-    NearDuplicateGroups.Grouped grouped = NearDuplicateGroups.apply(sampled, settings.format, settings.split);
-    Dataset<Row> examples =
-        SchemaConform.to(SplitAssigner.assign(grouped.rows(), settings.split), CacheSchemas.examples());
-    return new PreparedExamples(examples, report(raw.count(), stats, grouped.groupsMerged(), examples));
+    return new Sampled(raw, stats, sampled);
   }
 
   /**
@@ -82,18 +90,7 @@ public final class ExamplePreparer {
    * near-duplicate grouping ({@code first-paragraph}). Several jobs; the data is small by then.
    */
   public NearDuplicateLeakage.Report leakage() {
-    checkSettings();
-    RawData raw = source().read();
-    Dataset<Row> deduplicated = Deduplication.apply(raw.rows(), DedupKey.of(settings.format));
-    Deduplication.Stats stats = Deduplication.Stats.of(deduplicated);
-    Dataset<Row> sampled =
-        StratifiedSample.apply(
-            deduplicated.select(
-                col(RawColumns.ID), col(RawColumns.LABEL), col(RawColumns.GROUP), col(RawColumns.TEXT)),
-            stats.keptByLabel(),
-            settings.maxRows,
-            settings.split.seed);
-    return NearDuplicateLeakage.measure(sampled, settings.format, settings.split);
+    return NearDuplicateLeakage.measure(sample().rows(), settings.format, settings.split);
   }
 
   private RawSource source() {

@@ -40,7 +40,7 @@ class SweepChoiceTest {
     DistillConfig cell = new DistillConfig();
     cell.workDir = "/w/curve/n25-s2";
     DistillConfig kd = choice().apply(cell, "kd");
-    assertThat(kd.student.mode).isEqualTo("kd");
+    assertThat(kd.student.mode).isEqualTo(org.sparkdistill.config.StudentMode.KD);
     assertThat(kd.student.learningRate).isEqualTo(0.03);
     assertThat(kd.student.dropout).isEqualTo(0.5);
     assertThat(kd.teacher.learningRate).isEqualTo(0.003);
