@@ -88,6 +88,19 @@ public final class DistillConfig {
     @Setting(doc = "Keep at most this many rows (seeded sample, stratified by label, after deduplication); 0 keeps all.", min = 0)
     public int maxRows = 0;
 
+    @Setting(
+        doc = "fail: the first invalid row stops prepare with a message naming it; skip: invalid rows go to the"
+            + " quarantine (_quarantine/ in the prepare output, with their reasons) and the rest is prepared.")
+    public InvalidRowPolicy onInvalid = InvalidRowPolicy.FAIL;
+
+    /**
+     * With {@code onInvalid: skip}, the largest share of the source's rows that may be invalid;
+     * above it {@code prepare} fails before anything is published (a source that is mostly invalid
+     * is usually the wrong file or the wrong {@code data.columns}).
+     */
+    @Setting(doc = "onInvalid: skip fails when more than this share of the rows is invalid.", min = 0, max = 1)
+    public double maxInvalidFraction = 0.01;
+
     public SplitSettings split = new SplitSettings();
   }
 

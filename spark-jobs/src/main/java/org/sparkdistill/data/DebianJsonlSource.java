@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.config.InvalidRowPolicy;
 
 /**
  * {@code debian-jsonl}: one JSON object per line with string keys {@code id}, {@code source},
@@ -34,17 +35,19 @@ final class DebianJsonlSource implements RawSource {
   private final SparkSession spark;
   private final String path;
   private final List<String> labels;
+  private final InvalidRowPolicy onInvalid;
 
-  DebianJsonlSource(SparkSession spark, String path, List<String> labels) {
+  DebianJsonlSource(SparkSession spark, String path, List<String> labels, InvalidRowPolicy onInvalid) {
     this.spark = spark;
     this.path = path;
     this.labels = labels;
+    this.onInvalid = onInvalid;
   }
 
   @Override
   public RawData read() {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    DriverRowCollector rows = new DriverRowCollector(path, labels);
+    DriverRowCollector rows = new DriverRowCollector(path, labels, onInvalid);
     long lineNumber = 0;
     try (BufferedReader reader = new BufferedReader(new StrictUtf8Reader(RawFiles.open(path, conf, EXPECTED)))) {
       String line;
@@ -54,15 +57,19 @@ final class DebianJsonlSource implements RawSource {
           line = line.substring(1); // a UTF-8 byte-order mark
         }
         String where = "line " + lineNumber;
-        if (line.isBlank()) {
-          throw rows.error(where, null, "line is empty; expected " + EXPECTED);
+        try {
+          if (line.isBlank()) {
+            throw rows.error(where, null, "line is empty; expected " + EXPECTED);
+          }
+          JsonNode node = parse(line, rows, where);
+          String id = JsonFields.string(node, "id", rows, where, null);
+          String source = JsonFields.string(node, "source", rows, where, id);
+          String section = JsonFields.string(node, "section", rows, where, id);
+          String text = JsonFields.string(node, "text", rows, where, id);
+          rows.add(where, id, section, source, text);
+        } catch (InvalidRowException e) {
+          rows.reject(e, line);
         }
-        JsonNode node = parse(line, rows, where);
-        String id = JsonFields.string(node, "id", rows, where, null);
-        String source = JsonFields.string(node, "source", rows, where, id);
-        String section = JsonFields.string(node, "section", rows, where, id);
-        String text = JsonFields.string(node, "text", rows, where, id);
-        rows.add(where, id, section, source, text);
       }
     } catch (InvalidUtf8Exception e) {
       throw new IllegalArgumentException(

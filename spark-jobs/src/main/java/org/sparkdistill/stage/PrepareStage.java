@@ -1,5 +1,7 @@
 package org.sparkdistill.stage;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SaveMode;
 import org.sparkdistill.config.DataFormat;
@@ -10,6 +12,7 @@ import org.sparkdistill.data.SplitRequirements;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.udfs.schema.CacheSchemas;
+import org.sparkdistill.udfs.schema.Columns;
 
 /**
  * Reads the raw dataset, validates it (columns, empty texts, duplicate ids, UTF-8, labels),
@@ -18,6 +21,9 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
  */
 public final class PrepareStage extends Stage {
   public static final String NAME = "prepare";
+  /** Where {@code data.onInvalid: skip} puts the rejected rows, inside the run directory. */
+  public static final String QUARANTINE = "_quarantine";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareStage.class);
 
   public PrepareStage(StageContext context) {
     super(context);
@@ -64,7 +70,12 @@ public final class PrepareStage extends Stage {
     if (d.format == DataFormat.PARQUET || d.format == DataFormat.CSV || d.format == DataFormat.TSV || d.format == DataFormat.JSONL) {
       plan.settings(context.config(), "data.columns.id", "data.columns.text", "data.columns.label", "data.columns.group");
     }
-    if (java.util.Set.of("csv", "tsv").contains(d.format)) {
+    if (d.onInvalid == org.sparkdistill.config.InvalidRowPolicy.SKIP) {
+      // Under fail a finished prepare holds every row, as skip does when none is invalid: the
+      // plan (and the encodings keyed on it) changes only where rows can be left out.
+      plan.settings(context.config(), "data.onInvalid", "data.maxInvalidFraction");
+    }
+    if (d.format == DataFormat.CSV || d.format == DataFormat.TSV) {
       plan.setting("data.header", d.header);
     }
     return plan;
@@ -75,7 +86,24 @@ public final class PrepareStage extends Stage {
     PreparedExamples prepared = new ExamplePreparer(context.spark(), context.config().data).prepare();
     SplitRequirements.require(prepared.report(), context.config().data);
     prepared.examples().write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
-    return countWritten(runDir, false)
+    StageWrite write = countWritten(runDir, false);
+    if (prepared.quarantine() != null) {
+      // Hidden from readers of the examples (a leading "_"), published with them in this run.
+      Path quarantine = new Path(runDir, QUARANTINE);
+      prepared.quarantine().coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(quarantine.toString());
+      long rows = context.spark().read().parquet(quarantine.toString()).count();
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("path", runDir.getName() + "/" + QUARANTINE);
+      summary.put("rows", rows);
+      summary.put("fractionOfSource", rows / (double) (rows + prepared.report().rawRows()));
+      summary.put("first", prepared.quarantine().orderBy(Columns.SOURCE_FILE, Columns.LOCATION).limit(5).collectAsList().stream()
+          .map(r -> r.getString(1) + ": " + r.getString(3)).toList());
+      write.metric("invalidRows", rows).metric("quarantine", summary);
+      LOG.warn("prepare: {} invalid rows skipped (data.onInvalid: skip), written with their reasons to {}", rows, quarantine);
+    } else {
+      write.metric("invalidRows", 0L);
+    }
+    return write
         .metric("rawRows", prepared.report().rawRows())
         .metric("duplicateTextsDropped", prepared.report().duplicateTextsDropped())
         .metric("labelledValidationRows", prepared.report().labelledValidationRows())

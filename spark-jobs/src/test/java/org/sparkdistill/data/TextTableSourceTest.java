@@ -145,7 +145,7 @@ class TextTableSourceTest {
     Path empty = Files.createDirectories(dir.resolve("empty-parquet"));
     Files.writeString(empty.resolve("_SUCCESS"), "");
     DistillConfig.DataSettings s = mapped("parquet", empty);
-    assertThatThrownBy(() -> new ParquetSource(spark, s.path, s.columns, s.labels).read())
+    assertThatThrownBy(() -> new ParquetSource(spark, s.path, s.columns, s.labels, s.onInvalid).read())
         .hasMessageContaining("data.path " + empty + " (data.format: parquet) holds no data files");
   }
 

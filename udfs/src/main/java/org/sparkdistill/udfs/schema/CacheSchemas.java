@@ -40,6 +40,23 @@ public final class CacheSchemas {
   }
 
   /**
+   * The quarantine of {@code prepare} with {@code data.onInvalid: skip} ({@code _quarantine/}
+   * inside the prepare output, hidden from readers of the examples): one row per rejected input
+   * row, with the rule it broke and its raw content, so nothing is lost. {@code id} is null where
+   * the row had none or it could not be parsed.
+   */
+  public static StructType quarantine() {
+    return new StructType(
+        new StructField[] {
+          createStructField(Columns.SOURCE_FILE, StringType, false),
+          createStructField(Columns.LOCATION, StringType, false),
+          createStructField(Columns.ID, StringType, true),
+          createStructField(Columns.REASON, StringType, false),
+          createStructField(Columns.RAW, StringType, true),
+        });
+  }
+
+  /**
    * Output of {@code encode}: the frozen encoder's pooled sentence vector per text, keyed by id
    * only. It carries no split or label, so one encoding serves every split assignment and label
    * budget of the same texts; readers join it with {@link #examples()} on {@code id}.

@@ -20,6 +20,14 @@ public final class Columns {
   public static final String TARGET = "target";
   public static final String WEIGHT = "weight";
   public static final String PROBABILITIES = "probabilities";
+  /** Quarantine: the file a rejected row came from. */
+  public static final String SOURCE_FILE = "source_file";
+  /** Quarantine: where in the file ({@code line 12}, {@code element 7}, {@code row id "a1"}). */
+  public static final String LOCATION = "location";
+  /** Quarantine: the rule the row broke, with the bad value. */
+  public static final String REASON = "reason";
+  /** Quarantine: the row as read (the line, or the row's columns as JSON). */
+  public static final String RAW = "raw";
 
   private Columns() {}
 }
