@@ -47,7 +47,8 @@ import org.sparkdistill.udfs.schema.Split;
  * <ul>
  *   <li>{@code labels}: the labelled train split, weight 1 per row; IDF fitted on those texts;
  *   <li>{@code kd}: soft targets as weighted rows: every train and transfer text contributes its
- *       teacher's top {@code baseline.topK} classes (renormalised to sum 1) with total weight 1 −
+ *       teacher's top {@code baseline.topK} classes at {@code baseline.targetTemperature}
+ *       (renormalised to sum 1) with total weight 1 −
  *       α, and every labelled text its label with weight α ({@code student.alpha}, as the n-gram
  *       student's loss α·CE + (1 − α)·KL); the weighted cross-entropy of these rows is the
  *       cross-entropy to the truncated target distribution. IDF fitted on the train and transfer
@@ -112,7 +113,8 @@ public final class TfidfStudentStage extends Stage {
             .setting("baseline.maxIter", b.maxIter)
             .labels(c.data.labels);
     if (mode().equals("kd")) {
-      plan.setting("student.alpha", c.student.alpha).setting("baseline.topK", b.topK);
+      plan.setting("student.alpha", c.student.alpha).setting("baseline.topK", b.topK)
+          .setting("baseline.targetTemperature", b.targetTemperature).setting("targets.temperature", c.targets.temperature);
     }
     return plan;
   }
@@ -129,7 +131,7 @@ public final class TfidfStudentStage extends Stage {
     Dataset<Row> trainSide = kd ? targets.filter(col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value())) : train;
     Dataset<Row> rows =
         kd
-            ? train.select(col(Columns.TEXT), col(CLASS), lit(c.student.alpha).as(WEIGHT)).union(softRows(trainSide, b.topK, 1 - c.student.alpha))
+            ? train.select(col(Columns.TEXT), col(CLASS), lit(c.student.alpha).as(WEIGHT)).union(softRows(trainSide, b.topK, 1 - c.student.alpha, c.targets.temperature / b.targetTemperature))
             : train.select(col(Columns.TEXT), col(CLASS), lit(1.0).as(WEIGHT));
     Dataset<Row> validation = targets.filter(col(Columns.SPLIT).equalTo(Split.VALIDATION.value()).and(labelled));
     Dataset<Row> test = targets.filter(col(Columns.SPLIT).equalTo(Split.TEST.value()).and(labelled));
@@ -202,10 +204,14 @@ public final class TfidfStudentStage extends Stage {
 
   /**
    * Each row's top-{@code k} target classes as (text, class, weight) rows, the k probabilities
-   * renormalised to sum to {@code total}. Ties in probability: the lower class index.
+   * raised to {@code power} and renormalised to sum to {@code total}. With targets softmax(z /
+   * T0), power T0 / T gives softmax(z / T) restricted to the top k. Ties in probability: the lower
+   * class index.
    */
-  static Dataset<Row> softRows(Dataset<Row> rows, int k, double total) {
-    Dataset<Row> exploded = rows.select(col(Columns.ID), col(Columns.TEXT), posexplode(col(Columns.TARGET)).as(new String[] {"_pos", "_p"}));
+  static Dataset<Row> softRows(Dataset<Row> rows, int k, double total, double power) {
+    Dataset<Row> exploded =
+        rows.select(col(Columns.ID), col(Columns.TEXT), posexplode(col(Columns.TARGET)).as(new String[] {"_pos", "_p"}))
+            .withColumn("_p", org.apache.spark.sql.functions.pow(col("_p").cast("double"), lit(power)));
     Dataset<Row> top =
         exploded
             .withColumn("_rank", row_number().over(Window.partitionBy(Columns.ID).orderBy(col("_p").desc(), col("_pos"))))

@@ -300,8 +300,8 @@ public final class ConfigLoader {
     if (split != null && split.validationPerClass != null && split.validationPerClass < 0) {
       errors.add("data.split.validationPerClass must be >= 0 (0: every validation label) or absent (the label budget), got: " + split.validationPerClass);
     }
-    if (split != null && split.nearDuplicates != null && !split.nearDuplicates.equals("first-paragraph") && !split.nearDuplicates.equals("none")) {
-      errors.add("data.split.nearDuplicates must be first-paragraph or none, got: " + split.nearDuplicates);
+    if (split != null && split.nearDuplicates == null) {
+      errors.add("data.split.nearDuplicates must be first-paragraph or none, got: null");
     }
     if (c.baseline != null && c.baseline.regParams != null && (c.baseline.regParams.isEmpty() || c.baseline.regParams.stream().anyMatch(r -> r == null || r < 0))) {
       errors.add("baseline.regParams must list L2 penalties >= 0, got: " + c.baseline.regParams);

@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.NearDuplicatePolicy;
 
 /**
  * Merges groups whose rows are near duplicates, so that the split (which keeps a group together)
@@ -44,8 +45,6 @@ import org.sparkdistill.config.DistillConfig;
  * driver-side step would have to become a distributed connected-components job.
  */
 final class NearDuplicateGroups {
-  static final String FIRST_PARAGRAPH = "first-paragraph";
-  static final String NONE = "none";
 
   private static final String KEY = "_ndg_key";
   private static final String FROM = "_ndg_from";
@@ -75,12 +74,8 @@ final class NearDuplicateGroups {
    * Runs the collecting job described above; the result is lazy.
    */
   static Grouped apply(Dataset<Row> rows, org.sparkdistill.config.DataFormat format, DistillConfig.SplitSettings split) {
-    if (split.nearDuplicates.equals(NONE)) {
+    if (split.nearDuplicates == NearDuplicatePolicy.NONE) {
       return new Grouped(rows, 0);
-    }
-    if (!split.nearDuplicates.equals(FIRST_PARAGRAPH)) {
-      throw new IllegalArgumentException(
-          "data.split.nearDuplicates must be " + FIRST_PARAGRAPH + " or " + NONE + ", got: " + split.nearDuplicates);
     }
     SparkSession spark = rows.sparkSession();
     List<Row> pairs =

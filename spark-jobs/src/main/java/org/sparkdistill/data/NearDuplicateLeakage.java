@@ -22,6 +22,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.NearDuplicatePolicy;
 import org.sparkdistill.udfs.schema.Split;
 
 /**
@@ -94,8 +95,8 @@ public final class NearDuplicateLeakage {
 
   /** Measures rows of {@link RawColumns#schema()} (after deduplication and sampling). */
   static Report measure(Dataset<Row> rows, org.sparkdistill.config.DataFormat format, DistillConfig.SplitSettings split) {
-    DistillConfig.SplitSettings merged = copyWith(split, NearDuplicateGroups.FIRST_PARAGRAPH);
-    DistillConfig.SplitSettings plain = copyWith(split, NearDuplicateGroups.NONE);
+    DistillConfig.SplitSettings merged = copyWith(split, NearDuplicatePolicy.FIRST_PARAGRAPH);
+    DistillConfig.SplitSettings plain = copyWith(split, NearDuplicatePolicy.NONE);
     Dataset<Row> base =
         rows.withColumn(ORIGINAL, col(RawColumns.GROUP))
             .withColumn(KEY, NearDuplicateGroups.key(format, split.nearDuplicateMinChars))
@@ -198,7 +199,7 @@ public final class NearDuplicateLeakage {
     return out.stream().mapToLong(Long::longValue).toArray();
   }
 
-  private static DistillConfig.SplitSettings copyWith(DistillConfig.SplitSettings split, String nearDuplicates) {
+  private static DistillConfig.SplitSettings copyWith(DistillConfig.SplitSettings split, NearDuplicatePolicy nearDuplicates) {
     DistillConfig.SplitSettings c = new DistillConfig.SplitSettings();
     c.seed = split.seed;
     c.labelSeed = split.labelSeed;

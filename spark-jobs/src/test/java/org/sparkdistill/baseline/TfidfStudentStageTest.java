@@ -62,7 +62,7 @@ class TfidfStudentStageTest {
     List<Row> rows = new ArrayList<>();
     rows.add(RowFactory.create("a", "text a", new float[] {0.05f, 0.5f, 0.3f, 0.15f}));
     rows.add(RowFactory.create("b", "text b", new float[] {0.25f, 0.25f, 0.25f, 0.25f}));
-    Dataset<Row> soft = TfidfStudentStage.softRows(spark.createDataFrame(rows, schema), 3, 0.5);
+    Dataset<Row> soft = TfidfStudentStage.softRows(spark.createDataFrame(rows, schema), 3, 0.5, 1.0);
     List<Row> out = soft.orderBy("text", "_class").collectAsList();
     assertThat(out).hasSize(6);
     // a: classes 1, 2, 3 with 0.5, 0.3, 0.15 of 0.95, times 0.5
@@ -74,6 +74,30 @@ class TfidfStudentStageTest {
     // b: a four-way tie keeps the lowest class indices
     assertThat(out.subList(3, 6)).extracting(r -> r.getDouble(1)).containsExactly(0.0, 1.0, 2.0);
     assertThat(out.subList(3, 6)).allSatisfy(r -> assertThat(r.getDouble(2)).isCloseTo(0.5 / 3, within(1e-6)));
+  }
+
+  @Test
+  void softRowsSharpenToTheBaselineTemperature() {
+    StructType schema =
+        new StructType()
+            .add(Columns.ID, DataTypes.StringType)
+            .add(Columns.TEXT, DataTypes.StringType)
+            .add(Columns.TARGET, DataTypes.createArrayType(DataTypes.FloatType));
+    // targets softmax(z / 2) of logits z = (0, 2, 4): e^0, e^1, e^2 over their sum
+    double[] z = {0, 2, 4};
+    float[] t2 = new float[3];
+    double sum2 = Math.exp(0) + Math.exp(1) + Math.exp(2);
+    for (int i = 0; i < 3; i++) {
+      t2[i] = (float) (Math.exp(z[i] / 2) / sum2);
+    }
+    Dataset<Row> soft = TfidfStudentStage.softRows(spark.createDataFrame(List.of(RowFactory.create("a", "text a", t2)), schema), 3, 1.0, 2.0);
+    List<Row> out = soft.orderBy("_class").collectAsList();
+    // softmax(z / 1) written out by hand: e^0, e^2, e^4 over their sum
+    double sum1 = Math.exp(0) + Math.exp(2) + Math.exp(4);
+    assertThat(out).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(out.get(i).getDouble(2)).isCloseTo(Math.exp(z[i]) / sum1, within(1e-6));
+    }
   }
 
   @Test

@@ -64,12 +64,12 @@ class NearDuplicateAndValidationTest {
   @Test
   void nearDuplicatesShareASplitOnlyWhenGrouped() {
     DistillConfig.DataSettings data = settings();
-    data.split.nearDuplicates = "none";
+    data.split.nearDuplicates = org.sparkdistill.config.NearDuplicatePolicy.NONE;
     Map<String, String> plain = firstSplits(new ExamplePreparer(spark, data).prepare());
     long straddling = straddlingPairs(plain);
     assertThat(straddling).isGreaterThan(0); // 40 independent pairs: P(none straddles) < 1e-10
 
-    data.split.nearDuplicates = "first-paragraph";
+    data.split.nearDuplicates = org.sparkdistill.config.NearDuplicatePolicy.FIRST_PARAGRAPH;
     PreparedExamples grouped = new ExamplePreparer(spark, data).prepare();
     Map<String, String> merged = firstSplits(grouped);
     assertThat(straddlingPairs(merged)).isZero();
@@ -108,7 +108,7 @@ class NearDuplicateAndValidationTest {
   @Test
   void validationKeepsAtMostTheBudgetOfLabelsPerClass() {
     DistillConfig.DataSettings data = settings();
-    data.split.nearDuplicates = "none";
+    data.split.nearDuplicates = org.sparkdistill.config.NearDuplicatePolicy.NONE;
     data.split.validationFraction = 0.4;
     data.split.testFraction = 0.1;
     data.split.validationPerClass = 0; // every label
