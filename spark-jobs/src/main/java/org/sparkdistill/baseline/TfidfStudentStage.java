@@ -82,7 +82,7 @@ public final class TfidfStudentStage extends Stage {
 
   @Override
   public StageOutput output() {
-    return context.output(NAME + "-" + mode());
+    return context.modeOutput(NAME);
   }
 
   private String mode() {

@@ -62,7 +62,7 @@ public final class EvaluateStage extends Stage {
 
   @Override
   public StageOutput output() {
-    return context.output("evaluation-" + context.config().student.mode);
+    return context.modeOutput("evaluation");
   }
 
   @Override

@@ -40,7 +40,7 @@ public final class PredictStage extends Stage {
 
   @Override
   public StageOutput output() {
-    return context.output("predictions-" + context.config().student.mode);
+    return context.modeOutput("predictions");
   }
 
   @Override

@@ -77,7 +77,7 @@ public abstract class Stage {
   public final StageResult run() {
     StageOutput output = output();
     StagePlan plan = context.graph().planOf(this);
-    Optional<StageResult> reused = reuse(output, plan);
+    Optional<StageResult> reused = reuse(output, plan, true);
     if (reused.isPresent()) {
       return reused.get();
     }
@@ -85,17 +85,23 @@ public abstract class Stage {
     try (OutputLock lock =
         OutputLock.acquire(output.dir(), runId + " of stage " + name(), context.spark().sparkContext().hadoopConfiguration(), LOCK_HEARTBEAT, LOCK_TIMEOUT)) {
       // Another run may have finished this output while this one waited to start.
-      reused = reuse(output, plan);
+      reused = reuse(output, plan, false);
       return reused.isPresent() ? reused.get() : write(output, plan, runId);
     }
   }
 
-  /** The finished output when it can be reused; refuses one made from another plan unless --overwrite. */
-  private Optional<StageResult> reuse(StageOutput output, StagePlan plan) {
+  /**
+   * The finished output when it can be reused; refuses one made from another plan unless
+   * --overwrite. {@code announce}: log what happens to an output that is rebuilt or replaced (the
+   * check runs again under the lock, without repeating the message).
+   */
+  private Optional<StageResult> reuse(StageOutput output, StagePlan plan, boolean announce) {
     Optional<Manifest> existing = output.manifest();
     boolean forced = context.rebuild().contains(name());
     if (existing.isPresent() && forced) {
-      LOG.info("{}: rebuilding {} (--rebuild)", name(), output.dir());
+      if (announce) {
+        LOG.info("{}: rebuilding {} (--rebuild)", name(), output.dir());
+      }
     } else if (existing.isPresent()) {
       if (existing.get().fingerprint().equals(plan.fingerprint())) {
         LOG.info("{}: output {} is up to date, skipping", name(), output.dir());
@@ -104,7 +110,9 @@ public abstract class Stage {
       if (!context.overwrite()) {
         throw new OutputConflictException(name(), output.dir().toString(), plan.differences(existing.get()));
       }
-      LOG.info("{}: replacing {} (--overwrite): {}", name(), output.dir(), plan.differences(existing.get()));
+      if (announce) {
+        LOG.info("{}: replacing {} (--overwrite): {}", name(), output.dir(), plan.differences(existing.get()));
+      }
     }
     return Optional.empty();
   }

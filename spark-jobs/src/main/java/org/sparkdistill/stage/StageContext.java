@@ -80,4 +80,12 @@ public final class StageContext {
     String dir = config.outputs.getOrDefault(stage, new Path(config.workDir, stage).toString());
     return new StageOutput(dir, spark.sparkContext().hadoopConfiguration());
   }
+
+  /**
+   * The output of a stage that runs once per {@code student.mode}: {@code <base>-<mode>} (e.g.
+   * {@code student-kd}, {@code evaluation-labels}), so both students of a run keep their outputs.
+   */
+  public StageOutput modeOutput(String base) {
+    return output(base + "-" + config.student.mode);
+  }
 }

@@ -51,7 +51,7 @@ public final class TrainStudentStage extends Stage {
 
   @Override
   public StageOutput output() {
-    return context.output("student-" + mode());
+    return context.modeOutput("student");
   }
 
   private String mode() {
