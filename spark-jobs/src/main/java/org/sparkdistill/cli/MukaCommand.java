@@ -21,7 +21,7 @@ final class MukaCommand extends StageCommand {
 
   @Override
   protected void report(StageContext context, List<StageResult> results) {
-    MukaComparison.Result result = new MukaComparison(context.spark(), context.config(), context.overwrite()).run();
+    MukaComparison.Result result = new MukaComparison(context.spark(), context.config(), context.overwrite(), r -> System.out.println(r.summary())).run();
     System.out.println();
     System.out.println("## MUKA: one student over the union of the teachers' labels");
     System.out.println();

@@ -89,11 +89,24 @@ public final class MukaComparison {
   private final SparkSession spark;
   private final DistillConfig base;
   private final boolean overwrite;
+  private final Consumer<StageResult> listener;
 
   public MukaComparison(SparkSession spark, DistillConfig base, boolean overwrite) {
+    this(spark, base, overwrite, r -> {});
+  }
+
+  /** @param listener told of every stage run (or skipped), e.g. to print its summary */
+  public MukaComparison(SparkSession spark, DistillConfig base, boolean overwrite, Consumer<StageResult> listener) {
     this.spark = spark;
     this.base = base;
     this.overwrite = overwrite;
+    this.listener = listener;
+  }
+
+  private StageResult run(Stage stage) {
+    StageResult r = stage.run();
+    listener.accept(r);
+    return r;
   }
 
   private StageContext context(DistillConfig c) {
@@ -153,7 +166,7 @@ public final class MukaComparison {
       // the union teacher (reference, and the evaluate stage's teacher column)
       StageResult unionScore = null;
       for (Stage stage : Chain.teacher(context(seedConfig))) {
-        StageResult r = stage.run();
+        StageResult r = run(stage);
         if (stage instanceof ScoreStage) {
           unionScore = r;
         }
@@ -172,7 +185,7 @@ public final class MukaComparison {
         DistillConfig tc = MukaTeachers.teacherConfig(seedConfig, t);
         StageResult score = null;
         for (Stage stage : Chain.teacher(context(tc))) {
-          StageResult r = stage.run();
+          StageResult r = run(stage);
           if (stage instanceof ScoreStage) {
             score = r;
           }
@@ -182,7 +195,7 @@ public final class MukaComparison {
         DistillConfig one = tc.copy();
         one.score.mcPasses = 1;
         one.outputs.put(ScoreStage.NAME, MukaTeachers.dir(seedConfig, t.scoreOutput() + "-k1"));
-        StageResult single = new ScoreStage(context(one)).run();
+        StageResult single = run(new ScoreStage(context(one)));
         cost.put(t.name(), new double[] {seconds(score.manifest()), seconds(single.manifest())});
       }
       seedTeachers.add(new SeedTeachers(seed, within, number(unionScore.manifest().metrics(), "testAccuracy"), cost));
@@ -194,7 +207,7 @@ public final class MukaComparison {
         double f1 = Double.NaN;
         double validation = Double.NaN;
         for (Stage stage : Chain.student(ctx)) {
-          StageResult r = stage.run();
+          StageResult r = run(stage);
           if (stage instanceof EvaluateStage) {
             @SuppressWarnings("unchecked")
             Map<String, Object> student = (Map<String, Object>) r.manifest().metrics().get("student");
@@ -235,12 +248,17 @@ public final class MukaComparison {
     return v instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
+  /** Mean ± std of {@code f} over the variant's seeds; null where a value is missing (NaN). */
   private static MeanStd stat(List<Cell> cells, String variant, java.util.function.ToDoubleFunction<Cell> f) {
-    return MeanStd.of(cells.stream().filter(c -> c.variant().equals(variant)).mapToDouble(f).toArray());
+    double[] values = cells.stream().filter(c -> c.variant().equals(variant)).mapToDouble(f).toArray();
+    if (values.length == 0 || java.util.Arrays.stream(values).anyMatch(Double::isNaN)) {
+      return null;
+    }
+    return MeanStd.of(values);
   }
 
   private static String fmt(MeanStd m) {
-    return Double.isNaN(m.mean()) ? "-" : m.format();
+    return m == null ? "-" : m.format();
   }
 
   /** The comparison as Markdown: the table, the teachers, the MC cost and the verdict. */
@@ -297,6 +315,9 @@ public final class MukaComparison {
     out.append('\n');
     for (MeanStd[] pair : new MeanStd[][] {{kd}, {uhc}}) {
       MeanStd b = pair[0];
+      if (m == null || b == null) {
+        continue;
+      }
       double margin = m.std() + b.std();
       out.append(String.format(Locale.ROOT, "- MUKA %s vs %s %s: difference %+.4f, sum of stds %.4f: %s%n", m.format(), b == kd ? "concat-KD" : "UHC", b.format(),
           m.mean() - b.mean(), margin, m.mean() - b.mean() > margin ? "beats it by more than the sum of stds" : "does NOT beat it by more than the sum of stds"));

@@ -28,7 +28,7 @@ public final class MukaTeachers {
    * @param block the union index of each of its labels
    * @param precision its encoder precision (fp32 | int8)
    */
-  public record Teacher(String name, List<String> labels, int[] block, String precision) {
+  public record Teacher(String name, List<String> labels, int[] block, String precision) implements java.io.Serializable {
     /** The key of its cache among the run's outputs. */
     public String scoreOutput() {
       return "score-" + name;

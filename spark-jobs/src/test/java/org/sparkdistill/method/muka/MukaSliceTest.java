@@ -44,7 +44,9 @@ import org.sparkdistill.udfs.schema.Split;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MukaSliceTest {
-  @TempDir static Path work;
+  @TempDir static Path temp;
+  /** The work directory: a temporary one, or -Dmuka.test.work=DIR to keep (and reuse) the outputs. */
+  private static Path work;
   private SparkSession spark;
   private DistillConfig config;
   private MukaComparison.Result result;
@@ -56,7 +58,7 @@ class MukaSliceTest {
     c.data.split.transferFraction = 0.0; // ...and reaches the student without labels
     c.student.buckets = 4096;
     c.student.embeddingDim = 16;
-    c.student.epochs = 30;
+    c.student.epochs = 12;
     c.student.patience = 10;
     c.student.batchSize = 32;
     c.student.labelsOnlyBatchSize = 32;
@@ -68,6 +70,7 @@ class MukaSliceTest {
   @BeforeAll
   void runComparison() {
     spark = SharedSpark.session();
+    work = System.getProperty("muka.test.work") != null ? Path.of(System.getProperty("muka.test.work")) : temp;
     config = sliceConfig(work.resolve("muka"));
     teachers = MukaTeachers.of(config);
     result = new MukaComparison(spark, config, false).run();
@@ -79,8 +82,21 @@ class MukaSliceTest {
         comparison.seedConfig(1), MukaComparison.VARIANTS.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow());
   }
 
+  private static StageOutput output(String dir) {
+    return new StageOutput(dir, SharedSpark.session().sparkContext().hadoopConfiguration());
+  }
+
   private static Manifest manifest(String dir) {
-    return new StageOutput(dir, SharedSpark.session().sparkContext().hadoopConfiguration()).requireFinished("test");
+    return output(dir).manifest().orElseThrow(() -> new AssertionError("no manifest at " + dir));
+  }
+
+  /** The rows a finished output's manifest lists, with every column of {@code schema}. */
+  private static Dataset<Row> rows(String dir, org.apache.spark.sql.types.StructType schema) {
+    return output(dir).read(SharedSpark.session(), manifest(dir), schema);
+  }
+
+  private String prepareDir() {
+    return work.resolve("muka").resolve(PrepareStage.NAME).toString();
   }
 
   private String seedDir(String key) {
@@ -92,7 +108,7 @@ class MukaSliceTest {
     assertThat(teachers).extracting(MukaTeachers.Teacher::name).containsExactly("t1", "t2");
     assertThat(teachers.get(0).labels()).isEqualTo(TestConfigs.DEBIAN_LABELS.subList(0, 10));
     assertThat(teachers.get(1).labels()).isEqualTo(TestConfigs.DEBIAN_LABELS.subList(10, 20));
-    Dataset<Row> examples = spark.read().parquet(work.resolve("muka").resolve(PrepareStage.NAME).toString());
+    Dataset<Row> examples = rows(prepareDir(), CacheSchemas.examples());
     for (MukaTeachers.Teacher t : teachers) {
       Manifest head = manifest(seedDir(t.headOutput()));
       Manifest score = manifest(seedDir(t.scoreOutput()));
@@ -116,7 +132,7 @@ class MukaSliceTest {
       assertThat(trained.count()).as(v).isEqualTo(result.studentRows()).isGreaterThan(100L);
       assertThat(trained.filter(functions.col(Columns.LABEL).isNotNull()).count()).as(v).isZero();
       // the same texts do carry labels in prepare: the targets removed them
-      assertThat(spark.read().parquet(work.resolve("muka").resolve(PrepareStage.NAME).toString())
+      assertThat(rows(prepareDir(), CacheSchemas.examples())
           .filter(functions.col(Columns.SPLIT).equalTo("train").and(functions.col(Columns.LABEL).isNotNull())).count()).isEqualTo(result.studentRows());
       // validation keeps its labels for early stopping
       assertThat(targets.filter(functions.col(Columns.SPLIT).equalTo("validation").and(functions.col(Columns.LABEL).isNotNull())).count()).isEqualTo(result.validationLabels());
@@ -227,7 +243,7 @@ class MukaSliceTest {
     String dir = work.resolve("caches").resolve(name).toString();
     StageOutput out = new StageOutput(dir, spark.sparkContext().hadoopConfiguration());
     org.apache.hadoop.fs.Path run = out.newRunDir("r1");
-    rows.apply(spark.read().parquet(seedDir(from))).write().parquet(run.toString());
+    rows.apply(rows(seedDir(from), CacheSchemas.scores())).write().parquet(run.toString());
     List<String> files = out.listDataFiles(run);
     out.publish(new Manifest(m.schemaVersion(), m.stage(), m.fingerprint(), "r1", m.createdAt(), m.inputs(), m.models(), m.settings(), m.labels(),
         out.countRows(files), m.splitCounts(), m.truncatedCount(), files, m.metrics()));
@@ -273,6 +289,45 @@ class MukaSliceTest {
   }
 
   private long countDropped() {
-    return 300L - manifest(work.resolve("muka").resolve(PrepareStage.NAME).toString()).rowCount();
+    return 300L - manifest(prepareDir()).rowCount();
+  }
+
+  /**
+   * Variants on the slice: three overlapping teachers, one of them on the int8 encoder (its own
+   * encode output): every teacher trains on its own labels, targets over the union sum to 1 and a
+   * shared class takes mass from both teachers that know it.
+   */
+  @Test
+  void threeOverlappingHeterogeneousTeachersBuildTargetsOverTheUnion() {
+    DistillConfig c = sliceConfig(work.resolve("muka"));
+    List<String> l = TestConfigs.DEBIAN_LABELS;
+    c.muka.teachers = new java.util.LinkedHashMap<>(Map.of());
+    c.muka.teachers.put("a", l.subList(0, 8));
+    c.muka.teachers.put("b", l.subList(6, 14));
+    c.muka.teachers.put("c", l.subList(12, 20));
+    c.muka.teacherEncoders = new java.util.LinkedHashMap<>(Map.of("c", "int8"));
+    DistillConfig seed = new MukaComparison(spark, c, false).seedConfig(7);
+    seed.workDir = work.resolve("variants").toString();
+    List<MukaTeachers.Teacher> three = MukaTeachers.of(seed);
+    for (MukaTeachers.Teacher t : three) {
+      for (org.sparkdistill.stage.Stage stage : org.sparkdistill.stage.Chain.teacher(new StageContext(spark, MukaTeachers.teacherConfig(seed, t), false))) {
+        stage.run();
+      }
+      assertThat(manifest(work.resolve("variants").resolve(t.scoreOutput()).toString()).labels()).isEqualTo(t.labels());
+    }
+    Manifest int8 = manifest(seed.outputs.get("encode-int8"));
+    assertThat(int8.settings()).containsEntry("encoder.precision", "int8");
+    DistillConfig v = MukaComparison.variantConfig(seed, MukaComparison.VARIANTS.get(0));
+    Manifest targets = new TargetsStage(new StageContext(spark, v, false)).run().manifest();
+    assertThat(targets.inputs()).containsKeys("scores.a", "scores.b", "scores.c");
+    Dataset<Row> rows = rows(Path.of(v.workDir).resolve("targets").toString(), CacheSchemas.targets().add(MukaTargets.SELECTED, "string"));
+    List<Row> sample = rows.select(Columns.TARGET, MukaTargets.SELECTED).limit(50).collectAsList();
+    for (Row r : sample) {
+      double[] t = r.getList(0).stream().mapToDouble(x -> ((Float) x).doubleValue()).toArray();
+      assertThat(t).hasSize(20);
+      assertThat(java.util.Arrays.stream(t).sum()).isCloseTo(1.0, within(1e-5));
+      assertThat(t[6]).isGreaterThan(0.0); // "graphics" is known to a and b
+    }
+    assertThat(MukaComparison.selectionAccuracy(rows, three, Split.VALIDATION)).isBetween(0.3, 1.0);
   }
 }
