@@ -69,31 +69,41 @@ public final class MukaTargetsBenchmark {
   }
 
   public List<Point> run(List<Long> sizes) {
-    DistillConfig c = config();
-    MukaMethod method = new MukaMethod(c);
+    measure(10_000); // warm-up (JIT, Spark's first jobs), not reported
     List<Point> points = new ArrayList<>();
     for (long rows : sizes) {
-      Map<String, Dataset<Row>> caches = new LinkedHashMap<>();
-      Map<String, String> sources = new LinkedHashMap<>();
-      for (int k = 0; k < 2; k++) {
-        String dir = generate(rows, k);
-        caches.put("t" + (k + 1), spark.read().parquet(dir));
-        sources.put("t" + (k + 1), dir);
-      }
-      spark.sparkContext().setJobGroup("spark-distill:bench-muka", "muka targets over " + rows + " generated rows", false);
-      long start = System.nanoTime();
-      TargetTransform transform = method.fit(caches);
-      transform.transform(caches, sources).write().mode(SaveMode.Overwrite).parquet(scratch + "/targets-" + rows);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      spark.sparkContext().clearJobGroup();
-      long written = spark.read().parquet(scratch + "/targets-" + rows).count();
-      if (written != rows) {
-        throw new IllegalStateException("the benchmark wrote " + written + " target rows for " + rows + " cache rows");
-      }
-      Point p = new Point(rows, seconds);
+      Point p = measure(rows);
       points.add(p);
-      System.out.printf(Locale.ROOT, "muka targets: %,d rows in %.1f s: %,.0f rows/s, %.3f us per row%n", rows, seconds, rows / seconds, p.perRow() * 1e6);
+      System.out.printf(Locale.ROOT, "muka targets: %,d rows in %.1f s: %,.0f rows/s, %.3f us per row%n", rows, p.seconds(), rows / p.seconds(), p.perRow() * 1e6);
     }
+    report(points);
+    return points;
+  }
+
+  /** Generates two caches of {@code rows} rows (not timed) and times their targets job. */
+  private Point measure(long rows) {
+    MukaMethod method = new MukaMethod(config());
+    Map<String, Dataset<Row>> caches = new LinkedHashMap<>();
+    Map<String, String> sources = new LinkedHashMap<>();
+    for (int k = 0; k < 2; k++) {
+      String dir = generate(rows, k);
+      caches.put("t" + (k + 1), spark.read().parquet(dir));
+      sources.put("t" + (k + 1), dir);
+    }
+    spark.sparkContext().setJobGroup("spark-distill:bench-muka", "muka targets over " + rows + " generated rows", false);
+    long start = System.nanoTime();
+    TargetTransform transform = method.fit(caches);
+    transform.transform(caches, sources).write().mode(SaveMode.Overwrite).parquet(scratch + "/targets-" + rows);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    spark.sparkContext().clearJobGroup();
+    long written = spark.read().parquet(scratch + "/targets-" + rows).count();
+    if (written != rows) {
+      throw new IllegalStateException("the benchmark wrote " + written + " target rows for " + rows + " cache rows");
+    }
+    return new Point(rows, seconds);
+  }
+
+  private void report(List<Point> points) {
     Point first = points.get(0);
     for (Point p : points) {
       System.out.printf(Locale.ROOT, "  %,d rows: time per row %.3fx that at %,d rows%n", p.rows(), p.perRow() / first.perRow(), first.rows());
@@ -105,6 +115,5 @@ public final class MukaTargetsBenchmark {
           first.seconds() - slope * first.rows());
     }
     System.out.printf(Locale.ROOT, "  driver heap: max %d MB%n", Runtime.getRuntime().maxMemory() >> 20);
-    return points;
   }
 }
