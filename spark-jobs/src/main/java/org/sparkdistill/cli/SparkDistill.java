@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
       Subcommands.Evaluate.class,
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
+      MukaCommand.class,
+      MukaBenchmarkCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,

@@ -280,6 +280,8 @@ public final class ConfigLoader {
         errors.add("data.labels must not repeat a label, got: " + c.data.labels);
       }
     }
+    // teacher.labels and muka.*: label subsets in union order (method/muka/LabelSubsets)
+    errors.addAll(org.sparkdistill.method.muka.LabelSubsets.configErrors(c));
     var split = c.data == null ? null : c.data.split;
     if (split != null && split.testFraction + split.validationFraction >= 1) {
       errors.add(

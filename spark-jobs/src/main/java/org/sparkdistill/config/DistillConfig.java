@@ -37,6 +37,7 @@ public final class DistillConfig {
   public ResourceSettings resources = new ResourceSettings();
   public BaselineSettings baseline = new BaselineSettings();
   public SweepSettings sweep = new SweepSettings();
+  public MukaSettings muka = new MukaSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -302,6 +303,19 @@ public final class DistillConfig {
     @Setting(doc = "Dropout rate of the head, in training and in MC-dropout scoring.", min = 0, max = 1, maxExclusive = true)
     public double dropout = 0.1;
 
+    /**
+     * The labels this teacher knows, a subset of {@code data.labels} in the same order: the head
+     * trains on the labelled rows of these labels only and its cache's logits follow this order
+     * (MUKA's teachers on label subsets). Empty: every label of {@code data.labels}.
+     */
+    @Setting(doc = "Labels the teacher head is trained on and predicts (a subset of data.labels, same order); empty: data.labels.")
+    public List<String> labels = new ArrayList<>();
+
+    /** The teacher's label set: {@link #labels}, or {@code data.labels} when empty. */
+    public List<String> effectiveLabels(DataSettings data) {
+      return labels == null || labels.isEmpty() ? data.labels : labels;
+    }
+
     public TeacherSettings() {
       super(200, 32, 0.01, 1e-4, 20, 13);
     }
@@ -512,5 +526,52 @@ public final class DistillConfig {
     /** CPU cores per teacher task; 0 keeps spark.task.cpus. Size ONNX/libtorch threads to match. */
     @Setting(doc = "CPU cores per teacher task; 0 keeps spark.task.cpus. Size ONNX/libtorch threads to match.", min = 0)
     public int teacherTaskCpus = 0;
+  }
+
+  /**
+   * MUKA (model-uncertainty-aware knowledge amalgamation, Li et al. 2021 / MUKI): one student over
+   * the union of the labels of several teachers, each trained on its own label subset; see {@code
+   * org.sparkdistill.method.muka}. Used when {@code targets.method} is {@code muka} and by the
+   * {@code muka} command, which runs every variant and baseline per seed.
+   */
+  public static final class MukaSettings {
+    /**
+     * Teacher name to its label subset (each a subset of {@code data.labels}, in that order; a YAML
+     * mapping of lists). Empty: {@link #defaultTeachers} contiguous blocks of {@code data.labels}
+     * named t1, t2, ... (Debian 20: two teachers of 10 sections each).
+     */
+    @Setting(doc = "Teacher name -> its labels (subset of data.labels, same order). Empty: muka.defaultTeachers contiguous blocks named t1, t2, ...")
+    public Map<String, List<String>> teachers = new LinkedHashMap<>();
+
+    @Setting(doc = "Teachers made from data.labels when muka.teachers is empty (contiguous, near-equal blocks).", min = 1)
+    public int defaultTeachers = 2;
+
+    /** Teacher name to encoder precision (fp32 or int8: a heterogeneous pair); absent: encoder.precision. */
+    @Setting(doc = "Teacher name -> encoder precision (fp32 | int8), each precision with its own encode output; absent: encoder.precision.")
+    public Map<String, String> teacherEncoders = new LinkedHashMap<>();
+
+    @Setting(doc = "Targets: muka (uncertainty-selected teacher distributions), concat-kd (softmax(concatenated logits / muka.kdTemperature)) or uhc (one KL per teacher block).", nonBlank = true)
+    public String variant = "muka";
+
+    @Setting(doc = "mc: certainty from the cache's K MC-dropout passes (score.mcPasses); no-mc: from one deterministic pass (the raw logits).", nonBlank = true)
+    public String uncertainty = "mc";
+
+    @Setting(doc = "soft: target = sum_k softmax(u / muka.selectionTemperature)_k * pad(p_k); hard: pad(p_k*) of the most certain teacher.", nonBlank = true)
+    public String selection = "soft";
+
+    @Setting(doc = "Temperature of the soft teacher selection over certainties.", min = 0, minExclusive = true)
+    public double selectionTemperature = 0.2;
+
+    @Setting(doc = "Weight each row by r = |u_top1 - u_top2| + muka.epsilon; false: weight 1.")
+    public boolean reweight = true;
+
+    @Setting(doc = "epsilon of the margin weight r.", min = 0)
+    public double epsilon = 1e-6;
+
+    @Setting(doc = "T of the concatenated-logit KD baseline (its KL is scaled by T^2).", min = 0, minExclusive = true)
+    public double kdTemperature = 5.0;
+
+    @Setting(doc = "Seeds of the muka command: each sets teacher.seed, score.seed and student.seed of one repetition.")
+    public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
   }
 }

@@ -63,6 +63,22 @@ public interface DistillationMethod {
     return new java.util.TreeMap<>();
   }
 
+  /**
+   * Checks each teacher role's cache manifest before any work (e.g. that it holds the statistics
+   * the method reads); throws {@link IllegalArgumentException} naming the cache and the fix.
+   * Default: nothing beyond the label-set check every method gets.
+   */
+  default void checkCaches(Map<String, org.sparkdistill.io.Manifest> manifests, Map<String, String> sources) {}
+
+  /**
+   * True when the student must not see the pool's labels (a method whose student learns from
+   * teachers alone, e.g. MUKA): the targets stage then writes a null label on the train and
+   * transfer rows; validation keeps its labels for model selection, test for evaluation.
+   */
+  default boolean hidesPoolLabels() {
+    return false;
+  }
+
   /** Creates the method from the run's configuration. */
   interface Factory {
     String name();

@@ -13,7 +13,8 @@ import org.apache.spark.sql.Row;
 public interface TargetTransform {
   /**
    * Rows {@code (id string, target array<float>, weight double)} for every row the student may
-   * train on, lazily (Spark operations, never collected to the driver).
+   * train on, lazily (Spark operations, never collected to the driver). Further columns (e.g.
+   * MUKA's selected teacher) are written beside the targets.
    *
    * @param caches each {@link TeacherInput#role()}'s cache rows
    * @param sources each role's cache location, for error messages

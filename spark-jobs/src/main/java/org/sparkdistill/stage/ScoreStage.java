@@ -66,7 +66,7 @@ public final class ScoreStage extends Stage {
     StagePlan plan =
         StagePlan.of(NAME)
             .settings(c, "teacher.kind", "score.mcPasses", "score.seed")
-            .labels(c.data.labels);
+            .labels(c.teacher.effectiveLabels(c.data));
     if (torchscript()) {
       var conf = context.spark().sparkContext().hadoopConfiguration();
       StageInput examples = input(PrepareStage.NAME);
@@ -107,7 +107,7 @@ public final class ScoreStage extends Stage {
       scores =
           TeacherResources.mapPartitions(
               examples,
-              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.data.labels.size()),
+              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, plan.labels().size()),
               CacheSchemas.scores(),
               c.resources,
               NAME);
@@ -146,7 +146,7 @@ public final class ScoreStage extends Stage {
     Column index = functions.array_position(functions.array(names), functions.col(Columns.LABEL)).minus(1);
     List<Row> rows =
         scores
-            .filter(functions.col(Columns.LABEL).isNotNull())
+            .filter(functions.col(Columns.LABEL).isin(labels.toArray())) // a subset teacher: accuracy within its labels
             .groupBy(Columns.SPLIT)
             .agg(
                 functions.avg(functions.col(Columns.PREDICTED).equalTo(index).cast("double")),

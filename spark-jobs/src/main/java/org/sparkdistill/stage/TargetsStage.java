@@ -3,9 +3,11 @@ package org.sparkdistill.stage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.functions;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.SchemaCheck;
 import org.sparkdistill.io.StagePlan;
@@ -15,6 +17,7 @@ import org.sparkdistill.method.TargetTransform;
 import org.sparkdistill.method.TeacherInput;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.Split;
 
 /**
  * Builds the training targets every student reads ({@link CacheSchemas#targets()}) with the
@@ -73,6 +76,13 @@ public final class TargetsStage extends Stage {
       }
       out.put(teacher.role(), cache);
     }
+    Map<String, Manifest> manifests = new LinkedHashMap<>();
+    Map<String, String> sources = new LinkedHashMap<>();
+    out.forEach((role, cache) -> {
+      manifests.put(role, cache.manifest());
+      sources.put(role, cache.output().dir().toString());
+    });
+    method.checkCaches(manifests, sources);
     return out;
   }
 
@@ -87,8 +97,22 @@ public final class TargetsStage extends Stage {
     });
     TargetTransform transform = method.fit(caches);
     Dataset<Row> targets = transform.transform(caches, sources);
-    Dataset<Row> rows =
-        input(PrepareStage.NAME).read(CacheSchemas.examples()).join(targets, Columns.ID).select(SchemaCheck.columns(CacheSchemas.targets()));
+    Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples());
+    if (method.hidesPoolLabels()) {
+      examples =
+          examples.withColumn(
+              Columns.LABEL,
+              functions.when(functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value()), functions.lit(null).cast("string"))
+                  .otherwise(functions.col(Columns.LABEL)));
+    }
+    // the targets' columns, then any a method adds (e.g. MUKA's selected teacher)
+    java.util.List<Column> columns = new java.util.ArrayList<>(java.util.Arrays.asList(SchemaCheck.columns(CacheSchemas.targets())));
+    for (String extra : targets.columns()) {
+      if (!java.util.Arrays.asList(CacheSchemas.targets().fieldNames()).contains(extra)) {
+        columns.add(functions.col(extra));
+      }
+    }
+    Dataset<Row> rows = examples.join(targets, Columns.ID).select(columns.toArray(Column[]::new));
     rows.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     transform.save(runDir, context.spark().sparkContext().hadoopConfiguration());
     StageWrite written = countWritten(runDir, false).metric("method", method.name());

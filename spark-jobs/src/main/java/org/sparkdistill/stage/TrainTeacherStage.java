@@ -62,7 +62,7 @@ public final class TrainTeacherStage extends Stage {
         .settings(
             context.config(),
             "teacher.dropout", "teacher.epochs", "teacher.batchSize", "teacher.learningRate", "teacher.weightDecay", "teacher.patience", "teacher.seed")
-        .labels(context.config().data.labels);
+        .labels(context.config().teacher.effectiveLabels(context.config().data));
   }
 
   @Override
@@ -70,6 +70,10 @@ public final class TrainTeacherStage extends Stage {
     DistillConfig.TeacherSettings t = context.config().teacher;
     List<String> labels = plan.labels();
     Dataset<Row> features = EncodeStage.featuresWithExamples(input(PrepareStage.NAME), input(EncodeStage.NAME));
+    if (!labels.equals(context.config().data.labels)) {
+      // a teacher on a label subset (teacher.labels) learns from the labelled rows of its labels only
+      features = features.filter(functions.col(Columns.LABEL).isin(labels.toArray()));
+    }
     LabelledFeatures train = collect(features, Split.TRAIN, labels);
     LabelledFeatures validation = collect(features, Split.VALIDATION, labels);
     TrainedHead trained =
