@@ -280,6 +280,9 @@ public final class ConfigLoader {
         errors.add("data.labels must not repeat a label, got: " + c.data.labels);
       }
     }
+    if (c.data != null && c.data.labelGroups != null && !c.data.labelGroups.isEmpty() && c.data.labels != null) {
+      errors.addAll(org.sparkdistill.data.LabelGroups.problems(c.data.labels, c.data.labelGroups));
+    }
     var split = c.data == null ? null : c.data.split;
     if (split != null && split.testFraction + split.validationFraction >= 1) {
       errors.add(
@@ -310,6 +313,9 @@ public final class ConfigLoader {
       grid(errors, "sweep.teacherLearningRates", c.sweep.teacherLearningRates, false);
       grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
       grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
+    }
+    if (c.targets != null && c.targets.lelp != null && !java.util.Arrays.asList(org.sparkdistill.method.lelp.LelpParams.MEMBERSHIPS).contains(c.targets.lelp.membership)) {
+      errors.add("targets.lelp.membership must be prediction or label, got: " + c.targets.lelp.membership);
     }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");

@@ -80,6 +80,11 @@ public final class DistillConfig {
     @Setting(doc = "The label set, in class-index order. A label outside it is an error naming the row.")
     public List<String> labels = new ArrayList<>();
 
+    @Setting(
+        doc = "Optional: each class of data.labels mapped to the raw labels it groups (e.g. internet: [net, web, mail]), for a"
+            + " few-class variant of a many-class source; every raw label must belong to one group. Empty: raw labels are the classes.")
+    public Map<String, List<String>> labelGroups = new LinkedHashMap<>();
+
     public ColumnSettings columns = new ColumnSettings();
 
     @Setting(doc = "csv and tsv: the first row of each file names the columns; false: the columns are _c0, _c1, ... and data.columns names those.")
@@ -314,6 +319,35 @@ public final class DistillConfig {
 
     @Setting(doc = "T of plain KD; the student's KL term uses the same T and is scaled by T^2.", min = 0, minExclusive = true)
     public double temperature = 2.0;
+
+    public LelpSettings lelp = new LelpSettings();
+  }
+
+  /**
+   * {@code targets.method: lelp}: pseudo-subclass targets from linear projections of the teacher's
+   * features (method/lelp, README "LELP"); defaults are the Spark ML params' ({@code LelpParams}).
+   */
+  public static final class LelpSettings {
+    @Setting(doc = "S: pseudo-subclasses per class; the student has C x S outputs, read out by summing each class's.", min = 1)
+    public int subclasses = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SUBCLASSES;
+
+    @Setting(doc = "beta: p_{c,s} = p_c softmax_s(z_{c,s} / beta); small: sharp subclasses.", min = 0, minExclusive = true)
+    public double subclassTemperature = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SUBCLASS_TEMPERATURE;
+
+    @Setting(doc = "tau: p_c = softmax(logits / tau)_c.", min = 0, minExclusive = true)
+    public double teacherTemperature = org.sparkdistill.method.lelp.LelpParams.DEFAULT_TEACHER_TEMPERATURE;
+
+    @Setting(doc = "Project the features onto the null space of the teacher head W before the principal directions (needs teacher.kind head).")
+    public boolean nullSpace = org.sparkdistill.method.lelp.LelpParams.DEFAULT_NULL_SPACE;
+
+    @Setting(doc = "Principal directions of the class covariance, z measured from the class mean; false: uncentred second moment.")
+    public boolean centre = org.sparkdistill.method.lelp.LelpParams.DEFAULT_CENTRE;
+
+    @Setting(doc = "Rows that define class c in the fit: prediction (the teacher's argmax, train + transfer rows) or label (labelled train rows).", nonBlank = true)
+    public String membership = org.sparkdistill.method.lelp.LelpParams.DEFAULT_MEMBERSHIP;
+
+    @Setting(doc = "Seed of the random orthonormal rotation of each class's directions (seed + class index).")
+    public long seed = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SEED;
   }
 
   /** The student and its training. */
