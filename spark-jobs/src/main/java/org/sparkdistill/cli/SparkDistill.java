@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       Subcommands.Evaluate.class,
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
+      LelpCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,

@@ -300,6 +300,9 @@ public final class ConfigLoader {
     if (c.encoder.maxBatchTokens != 0 && c.encoder.maxBatchTokens < c.encoder.maxLength) {
       errors.add("encoder.maxBatchTokens must be 0 (row batches) or >= encoder.maxLength " + c.encoder.maxLength + " so every row fits, got: " + c.encoder.maxBatchTokens);
     }
+    if (c.encoder.chunking != null && c.encoder.chunking.overlap >= c.encoder.chunking.length - 2) {
+      errors.add("encoder.chunking.overlap must be < encoder.chunking.length - 2 = " + (c.encoder.chunking.length - 2) + ", got: " + c.encoder.chunking.overlap);
+    }
     if (split != null && split.validationPerClass != null && split.validationPerClass < 0) {
       errors.add("data.split.validationPerClass must be >= 0 (0: every validation label) or absent (the label budget), got: " + split.validationPerClass);
     }

@@ -37,6 +37,7 @@ public final class DistillConfig {
   public ResourceSettings resources = new ResourceSettings();
   public BaselineSettings baseline = new BaselineSettings();
   public SweepSettings sweep = new SweepSettings();
+  public LelpComparisonSettings lelp = new LelpComparisonSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -240,6 +241,8 @@ public final class DistillConfig {
         min = 0)
     public int maxBatchTokens = 0;
 
+    public ChunkingSettings chunking = new ChunkingSettings();
+
     /** The encoder file that runs: {@code model} or {@code int8Model} after {@code precision}. */
     public String modelFile() {
       return EncoderPrecision.parse(precision) == EncoderPrecision.INT8 ? int8Model : model;
@@ -350,6 +353,25 @@ public final class DistillConfig {
     public long seed = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SEED;
   }
 
+  /**
+   * Whole-text encoding for long documents ({@code udfs.inference.ChunkedEncodePartitions}): off by
+   * default, so other runs' encode outputs and fingerprints are unchanged; when on, the encode
+   * plan records these settings and the output gains a {@code chunks} column.
+   */
+  public static final class ChunkingSettings {
+    @Setting(doc = "Encode the whole text in overlapping chunks and average the chunk vectors (false: the first encoder.maxLength tokens).")
+    public boolean enabled = false;
+
+    @Setting(doc = "Tokens per chunk, [CLS] and [SEP] included (at most the encoder's position limit, 512 for MiniLM).", min = 3, max = 512)
+    public int length = 128;
+
+    @Setting(doc = "Tokens shared by consecutive chunks (< length - 2).", min = 0)
+    public int overlap = 32;
+
+    @Setting(doc = "At most this many chunks per text, from its start (a cap on cost; cut rows count as truncated); 0: every chunk.", min = 0)
+    public int maxChunks = 0;
+  }
+
   /** The student and its training. */
   public static final class StudentSettings extends TrainingSettings {
     @Setting(
@@ -431,6 +453,31 @@ public final class DistillConfig {
   }
 
   /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
+  /**
+   * The {@code lelp} command: LELP against plain KD and labels-only students per label budget
+   * ({@code method/lelp/LelpComparison}); the LELP grid and KD's α are chosen on validation with
+   * the first seed, then every seed runs the choices.
+   */
+  public static final class LelpComparisonSettings {
+    @Setting(doc = "Label budgets (labelled texts per class) of the comparison.", min = 1)
+    public List<Integer> labelsPerClass = new ArrayList<>(List.of(25, 100, 1000));
+
+    @Setting(doc = "Seeds per budget (label draw, teacher and student initialisation); the first also makes the validation choices.")
+    public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    @Setting(doc = "LELP grid: pseudo-subclasses S per class.", min = 1)
+    public List<Integer> subclasses = new ArrayList<>(List.of(2, 4, 8, 16));
+
+    @Setting(doc = "LELP grid: subclass temperatures beta.", min = 0, minExclusive = true)
+    public List<Double> subclassTemperatures = new ArrayList<>(List.of(0.5, 2.0));
+
+    @Setting(doc = "LELP grid: the null-space projection off and/or on.")
+    public List<Boolean> nullSpace = new ArrayList<>(List.of(true, false));
+
+    @Setting(doc = "Plain KD's alpha grid; 0 (no label term, as in the paper) is always reported, the best on validation beside it.", min = 0, max = 1)
+    public List<Double> alphas = new ArrayList<>(List.of(0.0, 0.5, 0.9));
+  }
+
   public static final class CurveSettings {
     @Setting(doc = "Labelled texts per class of each curve point.", min = 1)
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
