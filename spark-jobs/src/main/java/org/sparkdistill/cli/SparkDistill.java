@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
       LelpCommand.class,
+      LelpBenchCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,
