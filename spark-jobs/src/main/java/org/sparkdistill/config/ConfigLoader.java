@@ -320,6 +320,9 @@ public final class ConfigLoader {
     if (c.targets != null && c.targets.lelp != null && !java.util.Arrays.asList(org.sparkdistill.method.lelp.LelpParams.MEMBERSHIPS).contains(c.targets.lelp.membership)) {
       errors.add("targets.lelp.membership must be prediction or label, got: " + c.targets.lelp.membership);
     }
+    if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
+      errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }

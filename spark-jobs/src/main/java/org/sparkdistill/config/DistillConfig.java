@@ -474,6 +474,9 @@ public final class DistillConfig {
     @Setting(doc = "LELP grid: the null-space projection off and/or on.")
     public List<Boolean> nullSpace = new ArrayList<>(List.of(true, false));
 
+    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta and null-space value), then beta, then the null space.", nonBlank = true)
+    public String search = "grid";
+
     @Setting(doc = "Plain KD's alpha grid; 0 (no label term, as in the paper) is always reported, the best on validation beside it.", min = 0, max = 1)
     public List<Double> alphas = new ArrayList<>(List.of(0.0, 0.5, 0.9));
   }

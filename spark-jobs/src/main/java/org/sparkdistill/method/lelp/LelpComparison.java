@@ -35,9 +35,11 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * architecture, per label budget ({@code lelp.labelsPerClass}) and seed ({@code lelp.seeds}), all
  * scored on the same fixed test split beside the teacher.
  *
- * <p>Per budget, with the first seed, every LELP setting of the grid ({@code lelp.subclasses} ×
- * {@code lelp.subclassTemperatures} × {@code lelp.nullSpace}) and every KD α ({@code lelp.alphas})
- * trains a student; the best on validation accuracy (early stopping's best epoch) is chosen. Every
+ * <p>Per budget, with the first seed, the LELP settings ({@code lelp.subclasses} × {@code
+ * lelp.subclassTemperatures} × {@code lelp.nullSpace}; {@code lelp.search: grid} tries every
+ * combination, {@code coordinate} tries every S at the first β and null-space value, then every β at
+ * the best S, then every null-space value at the best pair) and every KD α ({@code lelp.alphas})
+ * train students; the best on validation accuracy (early stopping's best epoch) is chosen. Every
  * seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting), KD with
  * the chosen α and LELP with the chosen setting. Test labels are read by evaluate only.
  *
@@ -164,6 +166,14 @@ public final class LelpComparison {
     return new Score(name, validation, test, teacher);
   }
 
+  /** The one with the higher validation accuracy ({@code current} on ties or when {@code candidate} is null). */
+  private static Score better(Score current, Score candidate) {
+    if (candidate == null) {
+      return current;
+    }
+    return current == null || candidate.validation() > current.validation() ? candidate : current;
+  }
+
   private void teacher(DistillConfig cell) {
     for (Stage stage : Chain.teacher(new StageContext(spark, cell, overwrite))) {
       runStage(stage);
@@ -181,22 +191,47 @@ public final class LelpComparison {
       teacher(cell);
       List<Score> scores = new ArrayList<>();
       List<String> skipped = new ArrayList<>();
+      Map<String, Score> tried = new LinkedHashMap<>();
+      java.util.function.Function<String, Score> attempt = name -> tried.computeIfAbsent(name, n -> {
+        try {
+          Score score = run(cell, n);
+          scores.add(score);
+          return score;
+        } catch (IllegalArgumentException e) {
+          LOG.warn("lelp comparison: {} skipped: {}", n, e.getMessage());
+          skipped.add(n + ": " + e.getMessage());
+          return null;
+        }
+      });
       Score bestLelp = null;
-      for (int s : grid.subclasses) {
-        for (double beta : grid.subclassTemperatures) {
-          for (boolean nullSpace : grid.nullSpace) {
-            String name = lelpName(s, beta, nullSpace);
-            try {
-              Score score = run(cell, name);
-              scores.add(score);
-              if (bestLelp == null || score.validation() > bestLelp.validation()) {
-                bestLelp = score;
-              }
-            } catch (IllegalArgumentException e) {
-              LOG.warn("lelp comparison: {} skipped: {}", name, e.getMessage());
-              skipped.add(name + ": " + e.getMessage());
+      if (grid.search.equals("grid")) {
+        for (int s : grid.subclasses) {
+          for (double beta : grid.subclassTemperatures) {
+            for (boolean nullSpace : grid.nullSpace) {
+              bestLelp = better(bestLelp, attempt.apply(lelpName(s, beta, nullSpace)));
             }
           }
+        }
+      } else {
+        // coordinate search: S at the first beta and null-space value, then beta, then the null space
+        int bestS = grid.subclasses.get(0);
+        for (int s : grid.subclasses) {
+          Score score = attempt.apply(lelpName(s, grid.subclassTemperatures.get(0), grid.nullSpace.get(0)));
+          if (score != null && score == better(bestLelp, score)) {
+            bestS = s;
+          }
+          bestLelp = better(bestLelp, score);
+        }
+        double bestBeta = grid.subclassTemperatures.get(0);
+        for (double beta : grid.subclassTemperatures) {
+          Score score = attempt.apply(lelpName(bestS, beta, grid.nullSpace.get(0)));
+          if (score != null && score == better(bestLelp, score)) {
+            bestBeta = beta;
+          }
+          bestLelp = better(bestLelp, score);
+        }
+        for (boolean nullSpace : grid.nullSpace) {
+          bestLelp = better(bestLelp, attempt.apply(lelpName(bestS, bestBeta, nullSpace)));
         }
       }
       Score bestKd = null;

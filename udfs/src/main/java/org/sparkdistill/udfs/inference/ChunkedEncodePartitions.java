@@ -87,7 +87,7 @@ public final class ChunkedEncodePartitions implements MapPartitionsFunction<Row,
     TextTokenizer whole;
     try {
       session = encoder.get().newSession();
-      whole = TextTokenizer.load(spec.tokenizerFile().localPath(), new TokenizerSettings(WHOLE_TEXT_TOKENS, true));
+      whole = TextTokenizer.loadForWholeTexts(spec.tokenizerFile().localPath(), new TokenizerSettings(WHOLE_TEXT_TOKENS, true));
     } catch (RuntimeException e) {
       encoder.close();
       throw e;

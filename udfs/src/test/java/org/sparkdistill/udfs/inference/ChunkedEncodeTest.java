@@ -70,6 +70,7 @@ class ChunkedEncodeTest {
     texts.put("short", "a small text editor for the console");
     texts.put("long", PHRASE.repeat(20)); // 180 content tokens: two chunks of exactly PHRASE x 10
     texts.put("longer", PHRASE.repeat(50));
+    texts.put("beyond512", PHRASE.repeat(100)); // 902 tokens: past the tokenizer file's own 512 limit
     // chunk length 92 = 90 content tokens + [CLS] + [SEP], no overlap, token-budget batches
     ChunkedEncodePartitions chunked = new ChunkedEncodePartitions(spec(92), 4, 400, 0, 0);
     Map<String, Row> c = run(rows -> {
@@ -95,6 +96,9 @@ class ChunkedEncodeTest {
     assertThat(c.get("long").getInt(1)).isEqualTo(182);
     assertThat(c.get("longer").getInt(4)).isEqualTo(TextChunks.count(452, 92, 0, 0)).isEqualTo(5);
     assertThat(c.get("longer").getBoolean(2)).isFalse();
+    assertThat(c.get("beyond512").getInt(1)).isEqualTo(902);
+    assertThat(c.get("beyond512").getInt(4)).isEqualTo(TextChunks.count(902, 92, 0, 0)).isEqualTo(10);
+    assertThat(c.get("beyond512").getBoolean(2)).isFalse();
     float[] shortChunked = (float[]) c.get("short").get(3);
     float[] shortPlain = (float[]) p.get("short").get(3);
     float[] longChunked = (float[]) c.get("long").get(3);
