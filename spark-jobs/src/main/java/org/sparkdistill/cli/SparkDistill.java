@@ -33,6 +33,8 @@ import picocli.CommandLine.Command;
       Subcommands.Curve.class,
       MukaCommand.class,
       MukaBenchmarkCommand.class,
+      LelpCommand.class,
+      LelpBenchCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,

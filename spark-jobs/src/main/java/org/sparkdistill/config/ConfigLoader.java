@@ -282,6 +282,9 @@ public final class ConfigLoader {
     }
     // teacher.labels and muka.*: label subsets in union order (method/muka/LabelSubsets)
     errors.addAll(org.sparkdistill.method.muka.LabelSubsets.configErrors(c));
+    if (c.data != null && c.data.labelGroups != null && !c.data.labelGroups.isEmpty() && c.data.labels != null) {
+      errors.addAll(org.sparkdistill.data.LabelGroups.problems(c.data.labels, c.data.labelGroups));
+    }
     var split = c.data == null ? null : c.data.split;
     if (split != null && split.testFraction + split.validationFraction >= 1) {
       errors.add(
@@ -299,6 +302,9 @@ public final class ConfigLoader {
     if (c.encoder.maxBatchTokens != 0 && c.encoder.maxBatchTokens < c.encoder.maxLength) {
       errors.add("encoder.maxBatchTokens must be 0 (row batches) or >= encoder.maxLength " + c.encoder.maxLength + " so every row fits, got: " + c.encoder.maxBatchTokens);
     }
+    if (c.encoder.chunking != null && c.encoder.chunking.overlap >= c.encoder.chunking.length - 2) {
+      errors.add("encoder.chunking.overlap must be < encoder.chunking.length - 2 = " + (c.encoder.chunking.length - 2) + ", got: " + c.encoder.chunking.overlap);
+    }
     if (split != null && split.validationPerClass != null && split.validationPerClass < 0) {
       errors.add("data.split.validationPerClass must be >= 0 (0: every validation label) or absent (the label budget), got: " + split.validationPerClass);
     }
@@ -312,6 +318,12 @@ public final class ConfigLoader {
       grid(errors, "sweep.teacherLearningRates", c.sweep.teacherLearningRates, false);
       grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
       grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
+    }
+    if (c.targets != null && c.targets.lelp != null && !java.util.Arrays.asList(org.sparkdistill.method.lelp.LelpParams.MEMBERSHIPS).contains(c.targets.lelp.membership)) {
+      errors.add("targets.lelp.membership must be prediction or label, got: " + c.targets.lelp.membership);
+    }
+    if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
+      errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");

@@ -38,6 +38,7 @@ public final class DistillConfig {
   public BaselineSettings baseline = new BaselineSettings();
   public SweepSettings sweep = new SweepSettings();
   public MukaSettings muka = new MukaSettings();
+  public LelpComparisonSettings lelp = new LelpComparisonSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -80,6 +81,11 @@ public final class DistillConfig {
 
     @Setting(doc = "The label set, in class-index order. A label outside it is an error naming the row.")
     public List<String> labels = new ArrayList<>();
+
+    @Setting(
+        doc = "Optional: each class of data.labels mapped to the raw labels it groups (e.g. internet: [net, web, mail]), for a"
+            + " few-class variant of a many-class source; every raw label must belong to one group. Empty: raw labels are the classes.")
+    public Map<String, List<String>> labelGroups = new LinkedHashMap<>();
 
     public ColumnSettings columns = new ColumnSettings();
 
@@ -248,6 +254,8 @@ public final class DistillConfig {
         min = 0)
     public int maxBatchTokens = 0;
 
+    public ChunkingSettings chunking = new ChunkingSettings();
+
     /** The encoder file that runs: {@code model} or {@code int8Model} after {@code precision}. */
     public String modelFile() {
       return EncoderPrecision.parse(precision) == EncoderPrecision.INT8 ? int8Model : model;
@@ -340,6 +348,54 @@ public final class DistillConfig {
 
     @Setting(doc = "T of plain KD; the student's KL term uses the same T and is scaled by T^2.", min = 0, minExclusive = true)
     public double temperature = 2.0;
+
+    public LelpSettings lelp = new LelpSettings();
+  }
+
+  /**
+   * {@code targets.method: lelp}: pseudo-subclass targets from linear projections of the teacher's
+   * features (method/lelp, README "LELP"); defaults are the Spark ML params' ({@code LelpParams}).
+   */
+  public static final class LelpSettings {
+    @Setting(doc = "S: pseudo-subclasses per class; the student has C x S outputs, read out by summing each class's.", min = 1)
+    public int subclasses = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SUBCLASSES;
+
+    @Setting(doc = "beta: p_{c,s} = p_c softmax_s(z_{c,s} / beta); small: sharp subclasses.", min = 0, minExclusive = true)
+    public double subclassTemperature = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SUBCLASS_TEMPERATURE;
+
+    @Setting(doc = "tau: p_c = softmax(logits / tau)_c.", min = 0, minExclusive = true)
+    public double teacherTemperature = org.sparkdistill.method.lelp.LelpParams.DEFAULT_TEACHER_TEMPERATURE;
+
+    @Setting(doc = "Project the features onto the null space of the teacher head W before the principal directions (needs teacher.kind head).")
+    public boolean nullSpace = org.sparkdistill.method.lelp.LelpParams.DEFAULT_NULL_SPACE;
+
+    @Setting(doc = "Principal directions of the class covariance, z measured from the class mean; false: uncentred second moment.")
+    public boolean centre = org.sparkdistill.method.lelp.LelpParams.DEFAULT_CENTRE;
+
+    @Setting(doc = "Rows that define class c in the fit: prediction (the teacher's argmax, train + transfer rows) or label (labelled train rows).", nonBlank = true)
+    public String membership = org.sparkdistill.method.lelp.LelpParams.DEFAULT_MEMBERSHIP;
+
+    @Setting(doc = "Seed of the random orthonormal rotation of each class's directions (seed + class index).")
+    public long seed = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SEED;
+  }
+
+  /**
+   * Whole-text encoding for long documents ({@code udfs.inference.ChunkedEncodePartitions}): off by
+   * default, so other runs' encode outputs and fingerprints are unchanged; when on, the encode
+   * plan records these settings and the output gains a {@code chunks} column.
+   */
+  public static final class ChunkingSettings {
+    @Setting(doc = "Encode the whole text in overlapping chunks and average the chunk vectors (false: the first encoder.maxLength tokens).")
+    public boolean enabled = false;
+
+    @Setting(doc = "Tokens per chunk, [CLS] and [SEP] included (at most the encoder's position limit, 512 for MiniLM).", min = 3, max = 512)
+    public int length = 128;
+
+    @Setting(doc = "Tokens shared by consecutive chunks (< length - 2).", min = 0)
+    public int overlap = 32;
+
+    @Setting(doc = "At most this many chunks per text, from its start (a cap on cost; cut rows count as truncated); 0: every chunk.", min = 0)
+    public int maxChunks = 0;
   }
 
   /** The student and its training. */
@@ -423,6 +479,34 @@ public final class DistillConfig {
   }
 
   /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
+  /**
+   * The {@code lelp} command: LELP against plain KD and labels-only students per label budget
+   * ({@code method/lelp/LelpComparison}); the LELP grid and KD's α are chosen on validation with
+   * the first seed, then every seed runs the choices.
+   */
+  public static final class LelpComparisonSettings {
+    @Setting(doc = "Label budgets (labelled texts per class) of the comparison.", min = 1)
+    public List<Integer> labelsPerClass = new ArrayList<>(List.of(25, 100, 1000));
+
+    @Setting(doc = "Seeds per budget (label draw, teacher and student initialisation); the first also makes the validation choices.")
+    public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    @Setting(doc = "LELP grid: pseudo-subclasses S per class.", min = 1)
+    public List<Integer> subclasses = new ArrayList<>(List.of(2, 4, 8, 16));
+
+    @Setting(doc = "LELP grid: subclass temperatures beta.", min = 0, minExclusive = true)
+    public List<Double> subclassTemperatures = new ArrayList<>(List.of(0.5, 2.0));
+
+    @Setting(doc = "LELP grid: the null-space projection off and/or on.")
+    public List<Boolean> nullSpace = new ArrayList<>(List.of(true, false));
+
+    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta and null-space value), then beta, then the null space.", nonBlank = true)
+    public String search = "grid";
+
+    @Setting(doc = "Plain KD's alpha grid; 0 (no label term, as in the paper) is always reported, the best on validation beside it.", min = 0, max = 1)
+    public List<Double> alphas = new ArrayList<>(List.of(0.0, 0.5, 0.9));
+  }
+
   public static final class CurveSettings {
     @Setting(doc = "Labelled texts per class of each curve point.", min = 1)
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));

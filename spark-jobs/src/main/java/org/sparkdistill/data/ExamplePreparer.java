@@ -97,6 +97,13 @@ public final class ExamplePreparer {
   }
 
   private RawSource source() {
+    if (settings.labelGroups != null && !settings.labelGroups.isEmpty()) {
+      return LabelGroups.grouping(settings, this::source);
+    }
+    return source(settings);
+  }
+
+  private RawSource source(DistillConfig.DataSettings settings) {
     return switch (settings.format) {
       case DEBIAN_JSONL -> new DebianJsonlSource(spark, settings.path, settings.labels, settings.onInvalid);
       case IMDB_JSON -> new ImdbJsonSource(spark, settings.path, settings.labels, settings.onInvalid);

@@ -15,6 +15,7 @@ public final class MethodSections {
 
   static {
     BY_METHOD.put("kd", KdReportSection::of);
+    BY_METHOD.put("lelp", org.sparkdistill.method.lelp.LelpReportSection::of);
   }
 
   private MethodSections() {}

@@ -64,13 +64,16 @@ public final class EncodeStage extends Stage {
     DistillConfig.EncoderSettings e = context.config().encoder;
     input(PrepareStage.NAME);
     var conf = context.spark().sparkContext().hadoopConfiguration();
-    return StagePlan.of(NAME)
+    StagePlan plan = StagePlan.of(NAME)
         .input("texts", ((PrepareStage) context.graph().stage(PrepareStage.NAME)).textsFingerprint())
         .model("encoder", Fingerprints.sha256File("encoder model", e.modelFile(), conf))
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", e.tokenizer, conf))
         .settings(context.config(), "encoder.maxLength", "encoder.truncation", "encoder.pooling", "encoder.normalize")
-        .setting("encoder.precision", EncoderPrecision.parse(e.precision).value())
-        .labels(context.config().data.labels);
+        .setting("encoder.precision", EncoderPrecision.parse(e.precision).value());
+    if (e.chunking.enabled) {
+      plan.settings(context.config(), "encoder.chunking.enabled", "encoder.chunking.length", "encoder.chunking.overlap", "encoder.chunking.maxChunks");
+    }
+    return plan.labels(context.config().data.labels);
   }
 
   /** The features of {@code encode}'s texts, joined with their split and label from {@code prepare}. */
@@ -89,6 +92,9 @@ public final class EncodeStage extends Stage {
     Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples()).select(Columns.ID, Columns.TEXT);
     if (e.partitions > 0) {
       examples = examples.repartition(e.partitions);
+    }
+    if (e.chunking.enabled) {
+      return ChunkedEncode.write(context, examples, runDir, this::countWritten);
     }
     TeacherResources.mapPartitions(examples, new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), CacheSchemas.features(), context.config().resources, NAME)
         .write()

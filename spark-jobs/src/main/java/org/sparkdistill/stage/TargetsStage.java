@@ -114,8 +114,9 @@ public final class TargetsStage extends Stage {
     }
     Dataset<Row> rows = examples.join(targets, Columns.ID).select(columns.toArray(Column[]::new));
     rows.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
-    transform.save(runDir, context.spark().sparkContext().hadoopConfiguration());
     StageWrite written = countWritten(runDir, false).metric("method", method.name());
+    // after the count, which reads the run directory as Parquet: saved state is not Parquet
+    transform.save(runDir, context.spark().sparkContext().hadoopConfiguration());
     transform.metrics().forEach(written::metric);
     return written;
   }

@@ -32,19 +32,35 @@ public final class TextTokenizer implements AutoCloseable {
    * @throws IllegalArgumentException naming the file when it is missing or not a valid tokenizer
    */
   public static TextTokenizer load(Path tokenizerJson, TokenizerSettings settings) {
+    return load(tokenizerJson, settings, false);
+  }
+
+  /**
+   * Loads {@code tokenizerJson} for whole texts (chunked encoding): the tokenizer's own model
+   * limit (512 for BERT-style files, which would silently cap {@code settings.maxLength()}) is
+   * lifted to {@code settings.maxLength()}; the encoder never sees these sequences unchunked.
+   */
+  public static TextTokenizer loadForWholeTexts(Path tokenizerJson, TokenizerSettings settings) {
+    return load(tokenizerJson, settings, true);
+  }
+
+  private static TextTokenizer load(Path tokenizerJson, TokenizerSettings settings, boolean liftModelLimit) {
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IllegalArgumentException("tokenizer file does not exist: " + tokenizerJson);
     }
     try {
-      HuggingFaceTokenizer tokenizer =
+      HuggingFaceTokenizer.Builder builder =
           HuggingFaceTokenizer.builder()
               .optTokenizerPath(tokenizerJson)
               .optMaxLength(settings.maxLength())
               .optTruncation(settings.truncation())
               .optPadding(true)
               .optWithOverflowingTokens(false)
-              .optAddSpecialTokens(true)
-              .build();
+              .optAddSpecialTokens(true);
+      if (liftModelLimit) {
+        builder.configure(java.util.Map.of("modelMaxLength", Integer.toString(settings.maxLength())));
+      }
+      HuggingFaceTokenizer tokenizer = builder.build();
       return new TextTokenizer(tokenizer, settings, tokenizerJson);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(

@@ -1,0 +1,334 @@
+package org.sparkdistill.method.lelp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.StudentMode;
+import org.sparkdistill.evaluate.MeanStd;
+import org.sparkdistill.method.kd.KdMethod;
+import org.sparkdistill.stage.Chain;
+import org.sparkdistill.stage.EncodeStage;
+import org.sparkdistill.stage.EvaluateStage;
+import org.sparkdistill.stage.PrepareStage;
+import org.sparkdistill.stage.ScoreStage;
+import org.sparkdistill.stage.Stage;
+import org.sparkdistill.stage.StageContext;
+import org.sparkdistill.stage.StageResult;
+import org.sparkdistill.stage.TrainStudentStage;
+import org.sparkdistill.stage.TrainTeacherStage;
+
+/**
+ * The {@code lelp} command: LELP students against plain-KD and labels-only students of the same
+ * architecture, per label budget ({@code lelp.labelsPerClass}) and seed ({@code lelp.seeds}), all
+ * scored on the same fixed test split beside the teacher.
+ *
+ * <p>Per budget, with the first seed, the LELP settings ({@code lelp.subclasses} × {@code
+ * lelp.subclassTemperatures} × {@code lelp.nullSpace}; {@code lelp.search: grid} tries every
+ * combination, {@code coordinate} tries every S at the first β and null-space value, then every β at
+ * the best S, then every null-space value at the best pair) and every KD α ({@code lelp.alphas})
+ * train students; the best on validation accuracy (early stopping's best epoch) is chosen. Every
+ * seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting), KD with
+ * the chosen α and LELP with the chosen setting. Test labels are read by evaluate only.
+ *
+ * <p>Layout: {@code <workDir>/lelp/n<budget>-s<seed>/} holds the cell's prepare, train-teacher and
+ * score outputs (encode is shared: {@code outputs.encode}), and one directory per student variant
+ * ({@code lelp-S4-b0.5-null}, {@code kd-a0.0}, {@code labels}) with its targets, student,
+ * predictions and evaluation. Every stage is skipped when finished, so rerunning the command resumes
+ * where it stopped; the tables go to {@code <workDir>/lelp/comparison.md} and {@code .json}.
+ */
+public final class LelpComparison {
+  private static final Logger LOG = LoggerFactory.getLogger(LelpComparison.class);
+
+  /** What one student variant scored: validation (model choice) and test accuracy, and the teacher's. */
+  public record Score(String variant, double validation, double test, double teacher) {}
+
+  /** The choices of one budget and every score of its grid (first seed). */
+  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, List<Score> grid, List<String> skipped) {}
+
+  /** Test accuracies of one (budget, seed) cell. */
+  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, double lelp) {}
+
+  /**
+   * @param computed stages this run computed (0 on a rerun of a finished comparison)
+   * @param skipped stages found finished and skipped
+   */
+  public record Result(List<Choice> choices, List<Cell> cells, int computed, int skipped) {}
+
+  private int computed;
+  private int skippedStages;
+
+  private StageResult runStage(Stage stage) {
+    StageResult result = stage.run();
+    if (result.skipped()) {
+      skippedStages++;
+    } else {
+      computed++;
+    }
+    return result;
+  }
+
+  private final SparkSession spark;
+  private final DistillConfig base;
+  private final boolean overwrite;
+
+  public LelpComparison(SparkSession spark, DistillConfig base, boolean overwrite) {
+    this.spark = spark;
+    this.base = base;
+    this.overwrite = overwrite;
+  }
+
+  /** The configuration of one (budget, seed) cell: its teacher side. */
+  public DistillConfig cellConfig(int labelsPerClass, long seed) {
+    DistillConfig c = base.copy();
+    c.workDir = new Path(new Path(base.workDir, "lelp"), "n" + labelsPerClass + "-s" + seed).toString();
+    c.outputs.putIfAbsent(EncodeStage.NAME, new StageContext(spark, base, overwrite).output(EncodeStage.NAME).dir().toString());
+    c.data.split.labelledPerClass = labelsPerClass;
+    c.data.split.labelSeed = seed;
+    c.teacher.seed = seed;
+    c.student.seed = seed;
+    c.evaluate.speed = false;
+    return c;
+  }
+
+  /** A student variant of {@code cell}: its own directory, the cell's teacher outputs. */
+  DistillConfig variant(DistillConfig cell, String name) {
+    DistillConfig c = cell.copy();
+    StageContext teacher = new StageContext(spark, cell, overwrite);
+    for (String stage : List.of(PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME)) {
+      c.outputs.put(stage, teacher.output(stage).dir().toString());
+    }
+    c.workDir = new Path(cell.workDir, name).toString();
+    return c;
+  }
+
+  static String lelpName(int s, double beta, boolean nullSpace) {
+    return String.format(Locale.ROOT, "lelp-S%d-b%s-%s", s, beta, nullSpace ? "null" : "full");
+  }
+
+  static String kdName(double alpha) {
+    return "kd-a" + alpha;
+  }
+
+  /** The student variant {@code name} of {@code cell} (lelp-..., kd-a..., labels). */
+  DistillConfig variantConfig(DistillConfig cell, String name) {
+    DistillConfig c = variant(cell, name);
+    if (name.equals("labels")) {
+      c.targets.method = KdMethod.NAME;
+      c.student.mode = StudentMode.LABELS;
+    } else if (name.startsWith("kd-a")) {
+      c.targets.method = KdMethod.NAME;
+      c.student.mode = StudentMode.KD;
+      c.student.alpha = Double.parseDouble(name.substring(4));
+    } else {
+      String[] parts = name.split("-");
+      c.targets.method = LelpMethod.NAME;
+      c.student.mode = StudentMode.KD;
+      c.targets.lelp.subclasses = Integer.parseInt(parts[1].substring(1));
+      c.targets.lelp.subclassTemperature = Double.parseDouble(parts[2].substring(1));
+      c.targets.lelp.nullSpace = parts[3].equals("null");
+    }
+    return c;
+  }
+
+  /** Runs (or skips, when finished) one student variant of {@code cell}. */
+  @SuppressWarnings("unchecked")
+  Score run(DistillConfig cell, String name) {
+    StageContext context = new StageContext(spark, variantConfig(cell, name), overwrite);
+    double validation = Double.NaN;
+    double test = Double.NaN;
+    double teacher = Double.NaN;
+    for (Stage stage : Chain.student(context)) {
+      spark.sparkContext().setJobGroup("lelp", "lelp comparison: " + cell.workDir + " " + name + " " + stage.name(), false);
+      StageResult result = runStage(stage);
+      Map<String, Object> m = result.manifest().metrics();
+      if (stage instanceof TrainStudentStage) {
+        validation = ((Number) m.get("validationAccuracy")).doubleValue();
+      }
+      if (stage instanceof EvaluateStage) {
+        test = ((Number) ((Map<String, Object>) m.get("student")).get("accuracy")).doubleValue();
+        teacher = ((Number) ((Map<String, Object>) m.get("teacher")).get("accuracy")).doubleValue();
+      }
+    }
+    LOG.info("lelp comparison: {} {}: validation {} test {} (teacher {})", cell.workDir, name, validation, test, teacher);
+    return new Score(name, validation, test, teacher);
+  }
+
+  /** The one with the higher validation accuracy ({@code current} on ties or when {@code candidate} is null). */
+  private static Score better(Score current, Score candidate) {
+    if (candidate == null) {
+      return current;
+    }
+    return current == null || candidate.validation() > current.validation() ? candidate : current;
+  }
+
+  private void teacher(DistillConfig cell) {
+    for (Stage stage : Chain.teacher(new StageContext(spark, cell, overwrite))) {
+      runStage(stage);
+    }
+  }
+
+  public Result run() {
+    DistillConfig.LelpComparisonSettings grid = base.lelp;
+    List<Choice> choices = new ArrayList<>();
+    List<Cell> cells = new ArrayList<>();
+    for (int budget : grid.labelsPerClass) {
+      long first = grid.seeds.get(0);
+      DistillConfig cell = cellConfig(budget, first);
+      LOG.info("lelp comparison: {} labels per class, choosing on validation with seed {}", budget, first);
+      teacher(cell);
+      List<Score> scores = new ArrayList<>();
+      List<String> skipped = new ArrayList<>();
+      Map<String, Score> tried = new LinkedHashMap<>();
+      java.util.function.Function<String, Score> attempt = name -> tried.computeIfAbsent(name, n -> {
+        try {
+          Score score = run(cell, n);
+          scores.add(score);
+          return score;
+        } catch (IllegalArgumentException e) {
+          LOG.warn("lelp comparison: {} skipped: {}", n, e.getMessage());
+          skipped.add(n + ": " + e.getMessage());
+          return null;
+        }
+      });
+      Score bestLelp = null;
+      if (grid.search.equals("grid")) {
+        for (int s : grid.subclasses) {
+          for (double beta : grid.subclassTemperatures) {
+            for (boolean nullSpace : grid.nullSpace) {
+              bestLelp = better(bestLelp, attempt.apply(lelpName(s, beta, nullSpace)));
+            }
+          }
+        }
+      } else {
+        // coordinate search: S at the first beta and null-space value, then beta, then the null space
+        int bestS = grid.subclasses.get(0);
+        for (int s : grid.subclasses) {
+          Score score = attempt.apply(lelpName(s, grid.subclassTemperatures.get(0), grid.nullSpace.get(0)));
+          if (score != null && score == better(bestLelp, score)) {
+            bestS = s;
+          }
+          bestLelp = better(bestLelp, score);
+        }
+        double bestBeta = grid.subclassTemperatures.get(0);
+        for (double beta : grid.subclassTemperatures) {
+          Score score = attempt.apply(lelpName(bestS, beta, grid.nullSpace.get(0)));
+          if (score != null && score == better(bestLelp, score)) {
+            bestBeta = beta;
+          }
+          bestLelp = better(bestLelp, score);
+        }
+        for (boolean nullSpace : grid.nullSpace) {
+          bestLelp = better(bestLelp, attempt.apply(lelpName(bestS, bestBeta, nullSpace)));
+        }
+      }
+      Score bestKd = null;
+      for (double alpha : grid.alphas) {
+        Score score = run(cell, kdName(alpha));
+        scores.add(score);
+        if (bestKd == null || score.validation() > bestKd.validation()) {
+          bestKd = score;
+        }
+      }
+      if (bestLelp == null) {
+        throw new IllegalStateException("lelp comparison at " + budget + " labels per class: every LELP setting failed: " + skipped);
+      }
+      double alpha = Double.parseDouble(bestKd.variant().substring(4));
+      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, scores, skipped));
+      for (long seed : grid.seeds) {
+        DistillConfig seeded = seed == first ? cell : cellConfig(budget, seed);
+        teacher(seeded);
+        Score labels = run(seeded, "labels");
+        Score kd0 = run(seeded, kdName(0.0));
+        Score kd = run(seeded, bestKd.variant());
+        Score lelp = run(seeded, bestLelp.variant());
+        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), lelp.test()));
+        write(new Result(choices, cells, computed, skippedStages));
+      }
+    }
+    Result result = new Result(choices, cells, computed, skippedStages);
+    write(result);
+    return result;
+  }
+
+  /** Writes {@code comparison.md} and {@code comparison.json} under {@code <workDir>/lelp} (temporary file, then rename). */
+  private void write(Result result) {
+    try {
+      Path dir = new Path(base.workDir, "lelp");
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      put(fs, new Path(dir, "comparison.md"), tables(result, base.lelp.seeds).getBytes(StandardCharsets.UTF_8));
+      put(fs, new Path(dir, "comparison.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(result));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the LELP comparison tables", e);
+    }
+  }
+
+  private static void put(FileSystem fs, Path target, byte[] bytes) throws IOException {
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write(bytes);
+    }
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("cannot rename " + tmp + " to " + target);
+    }
+  }
+
+  private static String cell(List<Cell> row, java.util.function.ToDoubleFunction<Cell> f) {
+    return MeanStd.of(row.stream().mapToDouble(f).toArray()).format();
+  }
+
+  /** The comparison and the validation grid as Markdown tables. */
+  public static String tables(Result result, List<Long> seeds) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "stages computed: %d, skipped (finished): %d%n%n", result.computed(), result.skipped()));
+    out.append("### LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds ").append(seeds).append("\n\n");
+    out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | LELP (chosen) | LELP − KD α=0 | LELP − best KD | LELP − labels-only |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Choice choice : result.choices()) {
+      List<Cell> row = result.cells().stream().filter(c -> c.labelsPerClass() == choice.labelsPerClass()).toList();
+      if (row.isEmpty()) {
+        continue;
+      }
+      double lelp = MeanStd.of(row.stream().mapToDouble(Cell::lelp).toArray()).mean();
+      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s (%s) | %+.4f | %+.4f | %+.4f |%n",
+          choice.labelsPerClass(), row.size(), cell(row, Cell::teacher), cell(row, Cell::labelsOnly), cell(row, Cell::kdAlpha0),
+          cell(row, Cell::kdBest), choice.alpha(), cell(row, Cell::lelp), choice.lelp(),
+          lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdAlpha0).toArray()).mean(),
+          lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdBest).toArray()).mean(),
+          lelp - MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray()).mean()));
+    }
+    for (Choice choice : result.choices()) {
+      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s)%n%n",
+          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.kd()));
+      out.append("| student | validation | test | teacher (test) |\n|---|---:|---:|---:|\n");
+      for (Score s : choice.grid()) {
+        out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", s.variant(), s.validation(), s.test(), s.teacher()));
+      }
+      for (String skip : choice.skipped()) {
+        out.append("\nskipped: ").append(skip).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /** Cells as a map for reports. */
+  public static Map<String, Object> summary(Result result) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("choices", result.choices());
+    out.put("cells", result.cells());
+    return out;
+  }
+}

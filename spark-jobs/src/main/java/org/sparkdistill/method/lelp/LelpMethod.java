@@ -1,0 +1,165 @@
+package org.sparkdistill.method.lelp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.io.StageOutput;
+import org.sparkdistill.method.DistillationMethod;
+import org.sparkdistill.method.TargetTransform;
+import org.sparkdistill.method.TeacherInput;
+import org.sparkdistill.stage.TrainTeacherStage;
+import org.sparkdistill.teacher.HeadFile;
+import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.Split;
+import org.sparkdistill.udfs.student.Readout;
+import org.sparkdistill.udfs.train.KdLoss;
+import org.sparkdistill.udfs.train.StudentLoss;
+
+/**
+ * {@code targets.method: lelp}: LELP pseudo-subclass targets ({@link LelpEstimator}, {@link
+ * LelpModel}) on this run's teacher cache. The fit runs on the rows the student trains on (train
+ * and transfer splits; validation and test rows never shape it) and reads W from the run's {@code
+ * train-teacher} output when {@code targets.lelp.nullSpace} is on. Every cache row gets C·S targets;
+ * the fitted model is saved beside them ({@code lelp-model/}), so it is published and hashed with
+ * the targets. The student has C·S outputs ({@code <class>#<s>}), is trained by cross-entropy
+ * against the subclass targets ({@link KdLoss} with α = 0 and T = 1: the KL differs from the CE by
+ * the targets' entropy, a constant, so the gradients are the CE's) and read out by summing each
+ * class's S probabilities. {@code student.alpha} does not apply: no ground-truth term, as in the
+ * paper.
+ */
+public final class LelpMethod implements DistillationMethod {
+  public static final String NAME = "lelp";
+  static final String ROLE = "teacher";
+
+  private final DistillConfig config;
+  private final DistillConfig.LelpSettings lelp;
+
+  public LelpMethod(DistillConfig config) {
+    this.config = config;
+    this.lelp = config.targets.lelp;
+    if (lelp.nullSpace && config.teacher.kind == TeacherKind.TORCHSCRIPT) {
+      throw new IllegalArgumentException("targets.lelp.nullSpace needs a head teacher's W (teacher.kind head); a TorchScript teacher has none: set targets.lelp.nullSpace=false");
+    }
+    estimator(); // validates every value once, at creation
+  }
+
+  /** Registers {@code targets.method: lelp}. */
+  public static final class Factory implements DistillationMethod.Factory {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public DistillationMethod create(DistillConfig config) {
+      return new LelpMethod(config);
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public SortedMap<String, String> settings() {
+    SortedMap<String, String> s = new TreeMap<>();
+    s.put("targets.lelp.subclasses", Integer.toString(lelp.subclasses));
+    s.put("targets.lelp.subclassTemperature", Double.toString(lelp.subclassTemperature));
+    s.put("targets.lelp.teacherTemperature", Double.toString(lelp.teacherTemperature));
+    s.put("targets.lelp.nullSpace", Boolean.toString(lelp.nullSpace));
+    s.put("targets.lelp.centre", Boolean.toString(lelp.centre));
+    s.put("targets.lelp.membership", lelp.membership);
+    s.put("targets.lelp.seed", Long.toString(lelp.seed));
+    return s;
+  }
+
+  @Override
+  public List<TeacherInput> teachers() {
+    return List.of(new TeacherInput(ROLE, "score", config.data.labels));
+  }
+
+  LelpEstimator estimator() {
+    try {
+      return new LelpEstimator()
+          .setSubclasses(lelp.subclasses)
+          .setSubclassTemperature(lelp.subclassTemperature)
+          .setTeacherTemperature(lelp.teacherTemperature)
+          .setNullSpace(lelp.nullSpace)
+          .setCentre(lelp.centre)
+          .setMembership(lelp.membership)
+          .setSeed(lelp.seed)
+          .setLabels(config.data.labels);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("targets.lelp: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public TargetTransform fit(Map<String, Dataset<Row>> caches) {
+    Dataset<Row> cache = caches.get(ROLE);
+    LelpEstimator estimator = estimator().setSource("teacher cache (score output)");
+    if (lelp.nullSpace) {
+      estimator.setHead(head(cache.sparkSession()));
+    }
+    Dataset<Row> rows = cache.filter(functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value()));
+    return estimator.fit(rows);
+  }
+
+  /** W of this run's published teacher head ({@code train-teacher}'s {@code head.json}). */
+  private float[][] head(SparkSession spark) {
+    String dir = config.outputs.getOrDefault(TrainTeacherStage.NAME, new Path(config.workDir, TrainTeacherStage.NAME).toString());
+    StageOutput output = new StageOutput(dir, spark.sparkContext().hadoopConfiguration());
+    Manifest manifest = output.requireFinished(TrainTeacherStage.NAME);
+    String file =
+        manifest.files().stream()
+            .filter(f -> f.equals(HeadFile.NAME) || f.endsWith("/" + HeadFile.NAME))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("the train-teacher output at " + dir + " lists no " + HeadFile.NAME + ": rerun train-teacher with --overwrite"));
+    try (InputStream in = output.open(file)) {
+      HeadFile.Document head = new com.fasterxml.jackson.databind.ObjectMapper().readValue(in, HeadFile.Document.class);
+      if (!head.labels().equals(config.data.labels)) {
+        throw new IllegalStateException("teacher head at " + dir + " predicts labels " + head.labels() + ", the config names " + config.data.labels);
+      }
+      return head.weight();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the teacher head " + dir + "/" + file, e);
+    }
+  }
+
+  @Override
+  public List<String> studentOutputs(List<String> classes) {
+    return LelpModel.outputs(classes, lelp.subclasses);
+  }
+
+  @Override
+  public Readout readout(List<String> classes) {
+    return readout(classes, lelp.subclasses);
+  }
+
+  /** Output c·S + s belongs to class c. */
+  public static Readout readout(List<String> classes, int subclasses) {
+    int[] map = new int[classes.size() * subclasses];
+    for (int j = 0; j < map.length; j++) {
+      map[j] = j / subclasses;
+    }
+    return new Readout(classes, map);
+  }
+
+  @Override
+  public StudentLoss loss(SortedMap<String, String> targetSettings, DistillConfig.StudentSettings student) {
+    return new KdLoss(0.0, 1.0);
+  }
+}

@@ -1,0 +1,155 @@
+package org.sparkdistill.method.lelp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.io.Manifest;
+import org.sparkdistill.stage.Chain;
+import org.sparkdistill.stage.EvaluateStage;
+import org.sparkdistill.stage.ScoreStage;
+import org.sparkdistill.stage.Stage;
+import org.sparkdistill.stage.StageContext;
+import org.sparkdistill.stage.StageInput;
+import org.sparkdistill.stage.StageResult;
+import org.sparkdistill.stage.TargetsStage;
+import org.sparkdistill.stage.TrainStudentStage;
+import org.sparkdistill.testing.SharedSpark;
+import org.sparkdistill.testing.TestConfigs;
+import org.sparkdistill.udfs.student.StudentModel;
+
+/**
+ * LELP through the unchanged stages on a four-class grouping of the real Debian slice (real
+ * encoder, head teacher): the written targets are read back with parquet-hadoop's example reader
+ * (not Spark, not the code under test) and Σ_s p_{c,s} is checked against softmax(logits / τ)
+ * of the score cache in double precision; the student has C·S outputs and reads out C classes.
+ */
+class LelpChainTest {
+  @TempDir Path work;
+
+  static final Map<String, List<String>> GROUPS = new LinkedHashMap<>();
+
+  static {
+    GROUPS.put("internet", List.of("net", "web", "mail", "httpd", "comm"));
+    GROUPS.put("media", List.of("sound", "graphics", "video", "fonts", "games"));
+    GROUPS.put("science", List.of("science", "math", "electronics", "hamradio"));
+    GROUPS.put("system", List.of("admin", "text", "editors", "database", "tex", "vcs"));
+  }
+
+  static DistillConfig fewClass(Path work, int rows) {
+    DistillConfig c = TestConfigs.debianSlice(work, rows);
+    c.data.labels = List.copyOf(GROUPS.keySet());
+    c.data.labelGroups = new LinkedHashMap<>(GROUPS);
+    c.targets.method = "lelp";
+    c.targets.lelp.subclasses = 3;
+    c.targets.lelp.teacherTemperature = 2.0;
+    c.targets.lelp.subclassTemperature = 0.5;
+    c.student.buckets = 4096;
+    c.student.embeddingDim = 16;
+    c.student.epochs = 3;
+    c.student.patience = 2;
+    c.student.batchSize = 32;
+    c.evaluate.speed = false;
+    return c;
+  }
+
+  @Test
+  void lelpTargetsSumToTheTeacherProbabilitiesOnDiskAndTheStudentReadsOutClasses() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    DistillConfig c = fewClass(work, 200);
+    StageContext context = new StageContext(spark, c, false);
+    for (Stage stage : Chain.teacher(context)) {
+      stage.run();
+    }
+    Map<String, Object> evaluation = null;
+    for (Stage stage : Chain.student(context)) {
+      StageResult result = stage.run();
+      if (stage instanceof EvaluateStage) {
+        evaluation = result.manifest().metrics();
+      }
+    }
+    StageInput targets = context.graph().input(TargetsStage.NAME);
+    Manifest m = targets.manifest();
+    assertThat(m.settings()).containsEntry("targets.method", "lelp").containsEntry("targets.lelp.subclasses", "3");
+    assertThat(m.files()).anyMatch(f -> f.endsWith(LelpModelFiles.DIR + "/" + LelpModelFiles.METADATA)).anyMatch(f -> f.endsWith(LelpModelFiles.WEIGHTS));
+    assertThat(m.metrics()).containsKey("lelpRowsPerClass");
+
+    // Independent reader: parquet-hadoop's Group API over the files the manifests list.
+    Map<String, double[]> logits = readArrays(context.graph().input(ScoreStage.NAME), "logits");
+    Map<String, double[]> written = readArrays(targets, "target");
+    assertThat(written).isNotEmpty();
+    int classes = 4;
+    int s = 3;
+    double tau = 2.0;
+    for (Map.Entry<String, double[]> row : written.entrySet()) {
+      double[] t = row.getValue();
+      assertThat(t).hasSize(classes * s);
+      double[] z = logits.get(row.getKey());
+      double max = Double.NEGATIVE_INFINITY;
+      for (double v : z) {
+        max = Math.max(max, v / tau);
+      }
+      double sum = 0;
+      for (double v : z) {
+        sum += Math.exp(v / tau - max);
+      }
+      for (int k = 0; k < classes; k++) {
+        double pc = Math.exp(z[k] / tau - max) / sum;
+        double subclasses = 0;
+        for (int j = 0; j < s; j++) {
+          assertThat(t[k * s + j]).isGreaterThanOrEqualTo(0);
+          subclasses += t[k * s + j];
+        }
+        assertThat(subclasses).as("row %s class %d", row.getKey(), k).isCloseTo(pc, within(1e-6));
+      }
+    }
+
+    StageInput trained = context.graph().input(TrainStudentStage.NAME);
+    try (StudentModel student = StudentModel.load(Path.of(trained.runDir().toUri().getPath()))) {
+      assertThat(student.architecture().outputs()).hasSize(classes * s);
+      assertThat(student.readout().outputClass()).containsExactly(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3);
+      float[][] p = student.probabilities(List.of("an http server and a mail client"));
+      assertThat(p[0]).hasSize(classes);
+    }
+    @SuppressWarnings("unchecked")
+    double accuracy = ((Number) ((Map<String, Object>) evaluation.get("student")).get("accuracy")).doubleValue();
+    assertThat(accuracy).isBetween(0.0, 1.0);
+  }
+
+  /** id → the float array column {@code column}, read with parquet-hadoop's example Group reader. */
+  static Map<String, double[]> readArrays(StageInput input, String column) throws IOException {
+    Map<String, double[]> out = new HashMap<>();
+    Configuration conf = new Configuration();
+    for (String file : input.manifest().files()) {
+      if (!file.endsWith(".parquet")) {
+        continue;
+      }
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(input.output().dir(), file);
+      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(conf).build()) {
+        for (Group g = reader.read(); g != null; g = reader.read()) {
+          Group list = g.getGroup(column, 0);
+          int n = list.getFieldRepetitionCount(0);
+          double[] values = new double[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = list.getGroup(0, i).getFloat(0, 0);
+          }
+          out.put(g.getString("id", 0), values);
+        }
+      }
+    }
+    return out;
+  }
+}

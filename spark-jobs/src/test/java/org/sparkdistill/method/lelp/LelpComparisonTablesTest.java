@@ -1,0 +1,39 @@
+package org.sparkdistill.method.lelp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.sparkdistill.report.Table;
+
+/** The comparison's Markdown table and the report's table from its JSON, on hand-made cells. */
+class LelpComparisonTablesTest {
+  static LelpComparison.Result result() {
+    List<LelpComparison.Score> grid =
+        List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
+    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, grid, List.of());
+    List<LelpComparison.Cell> cells =
+        List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.79), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.83));
+    return new LelpComparison.Result(List.of(choice), cells, 12, 3);
+  }
+
+  @Test
+  void markdownTableHasMeansStdsAndDifferences() {
+    String md = LelpComparison.tables(result(), List.of(1L, 2L));
+    // teacher mean 0.86, std |0.85 − 0.87| / √2 = 0.0141; LELP − KD α=0 = 0.81 − 0.77
+    assertThat(md).contains("stages computed: 12, skipped (finished): 3");
+    assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.810 ± 0.028 (lelp-S4-b0.5-null) | +0.0400 | +0.0300 | +0.1900 |");
+    assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 |");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void reportTableReadsTheWrittenJson() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, Object> map = json.readValue(json.writeValueAsBytes(result()), Map.class);
+    Table t = LelpReportSection.table(map);
+    assertThat(t.rows()).containsExactly(List.of("25", "2", "0.860 ± 0.014", "0.620 ± 0.028", "0.770 ± 0.014", "0.780 ± 0.014 (α=0.5)", "0.810 ± 0.028 (lelp-S4-b0.5-null)"));
+  }
+}
