@@ -32,7 +32,9 @@ import org.sparkdistill.stage.StageWrite;
  */
 public final class SweepStage extends Stage {
   public static final String NAME = "sweep";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** Enums in their configuration spelling ({@code first-paragraph}), as every other plan records them. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING);
   /** Config sections that do not shape the candidates. */
   private static final Set<String> IGNORED = Set.of("workDir", "outputs", "spark", "predict", "evaluate", "baseline");
 
