@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +13,6 @@ import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.evaluate.MeanStd;
 import org.sparkdistill.stage.Chain;
-import org.sparkdistill.stage.EncodeStage;
 import org.sparkdistill.stage.EvaluateStage;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
@@ -77,15 +75,7 @@ public final class LearningCurve {
         && seed == base.student.seed) {
       return base;
     }
-    DistillConfig c = base.copy();
-    c.workDir = new Path(new Path(base.workDir, "curve"), "n" + labelsPerClass + "-s" + seed).toString();
-    c.outputs.putIfAbsent(EncodeStage.NAME, new StageContext(spark, base, overwrite).output(EncodeStage.NAME).dir().toString());
-    c.data.split.labelledPerClass = labelsPerClass;
-    c.data.split.labelSeed = seed;
-    c.teacher.seed = seed;
-    c.student.seed = seed;
-    c.evaluate.speed = false;
-    return c;
+    return CellConfigs.of(spark, base, overwrite, "curve", labelsPerClass, seed);
   }
 
   public List<Cell> run() {

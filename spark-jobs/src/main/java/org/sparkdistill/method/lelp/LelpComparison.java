@@ -92,15 +92,7 @@ public final class LelpComparison {
 
   /** The configuration of one (budget, seed) cell: its teacher side. */
   public DistillConfig cellConfig(int labelsPerClass, long seed) {
-    DistillConfig c = base.copy();
-    c.workDir = new Path(new Path(base.workDir, "lelp"), "n" + labelsPerClass + "-s" + seed).toString();
-    c.outputs.putIfAbsent(EncodeStage.NAME, new StageContext(spark, base, overwrite).output(EncodeStage.NAME).dir().toString());
-    c.data.split.labelledPerClass = labelsPerClass;
-    c.data.split.labelSeed = seed;
-    c.teacher.seed = seed;
-    c.student.seed = seed;
-    c.evaluate.speed = false;
-    return c;
+    return org.sparkdistill.curve.CellConfigs.of(spark, base, overwrite, "lelp", labelsPerClass, seed);
   }
 
   /** A student variant of {@code cell}: its own directory, the cell's teacher outputs. */
