@@ -319,7 +319,7 @@ public final class ConfigLoader {
       grid(errors, "sweep.studentLearningRates", c.sweep.studentLearningRates, false);
       grid(errors, "sweep.studentDropouts", c.sweep.studentDropouts, true);
     }
-    if (c.targets != null && c.targets.lelp != null && !java.util.Arrays.asList(org.sparkdistill.method.lelp.LelpParams.MEMBERSHIPS).contains(c.targets.lelp.membership)) {
+    if (c.targets != null && c.targets.lelp != null && !org.sparkdistill.method.lelp.LelpMembership.VALUES.contains(c.targets.lelp.membership)) {
       errors.add("targets.lelp.membership must be prediction or label, got: " + c.targets.lelp.membership);
     }
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {

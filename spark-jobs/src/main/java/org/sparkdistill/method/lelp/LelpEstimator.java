@@ -136,7 +136,7 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
     List<String> classes = getLabels();
     int c = classes.size();
     int s = getSubclasses();
-    boolean byLabel = getMembership().equals("label");
+    boolean byLabel = getMembership().equals(LelpMembership.LABEL);
     if (getNullSpace() && head == null) {
       throw new IllegalArgumentException("LELP nullSpace is on but no teacher head W was given (a head teacher's head.json); set targets.lelp.nullSpace=false for a teacher without one");
     }

@@ -33,9 +33,8 @@ public interface LelpParams extends Params {
   double DEFAULT_TEACHER_TEMPERATURE = 1.0;
   boolean DEFAULT_NULL_SPACE = true;
   boolean DEFAULT_CENTRE = true;
-  String DEFAULT_MEMBERSHIP = "prediction";
+  String DEFAULT_MEMBERSHIP = LelpMembership.PREDICTION;
   long DEFAULT_SEED = 7;
-  String[] MEMBERSHIPS = {"prediction", "label"};
 
   /** The declared parameters of this instance. */
   Declared lelp();
@@ -130,7 +129,7 @@ public interface LelpParams extends Params {
       nullSpace = new BooleanParam(uid, "nullSpace", "project the features onto the null space of the teacher head W first");
       centre = new BooleanParam(uid, "centre", "class covariance and z measured from the class mean (false: uncentred)");
       membership =
-          new Param<>(uid, "membership", "rows that define class c: prediction (teacher argmax) or label", (scala.Function1) ParamValidators.inArray(MEMBERSHIPS));
+          new Param<>(uid, "membership", "rows that define class c: prediction (teacher argmax) or label", (scala.Function1) ParamValidators.inArray(LelpMembership.VALUES.toArray(new String[0])));
       seed = new LongParam(owner, "seed", "seed of the random orthonormal rotation per class");
       labels = new StringArrayParam(owner, "labels", "class labels in logit order");
       owner.setDefault(subclasses, DEFAULT_SUBCLASSES);
