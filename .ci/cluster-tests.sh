@@ -161,6 +161,7 @@ cat > "$T/hadoop-conf/core-site.xml" <<XML
   <property><name>fs.s3a.access.key</name><value>ci-access-key</value></property>
   <property><name>fs.s3a.secret.key</name><value>ci-secret-key</value></property>
   <property><name>fs.s3a.aws.credentials.provider</name><value>org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider</value></property>
+  <property><name>fs.s3a.directory.marker.retention</name><value>keep</value></property>
 </configuration>
 XML
 fsshell() { java $opens -Xmx256m -cp "$T/hadoop-conf:$SPARK_HOME/jars/*" org.apache.hadoop.fs.FsShell "$@" > "$T/fsshell.log" 2>&1 \
@@ -175,6 +176,7 @@ say "config, data and encoder uploaded to s3a://distill/"
 s3conf="--conf spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:$sport --conf spark.hadoop.fs.s3a.path.style.access=true
  --conf spark.hadoop.fs.s3a.connection.ssl.enabled=false --conf spark.hadoop.fs.s3a.access.key=ci-access-key
  --conf spark.hadoop.fs.s3a.secret.key=ci-secret-key --conf spark.hadoop.fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider
+ --conf spark.hadoop.fs.s3a.directory.marker.retention=keep
  --conf spark.hadoop.fs.s3a.committer.name=magic --conf spark.hadoop.fs.s3a.committer.magic.enabled=true
  --conf spark.sql.sources.commitProtocolClass=org.apache.spark.internal.io.cloud.PathOutputCommitProtocol
  --conf spark.sql.parquet.output.committer.class=org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"

@@ -35,8 +35,11 @@ public final class SweepStage extends Stage {
   /** Enums in their configuration spelling ({@code first-paragraph}), as every other plan records them. */
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING);
-  /** Config sections that do not shape the candidates. */
-  private static final Set<String> IGNORED = Set.of("workDir", "outputs", "spark", "predict", "evaluate", "baseline");
+  /**
+   * The config sections that shape the candidates. An allow-list, so a section added for another
+   * command (a method's own grid, say) does not make a finished sweep stale.
+   */
+  private static final Set<String> SHAPING = Set.of("data", "encoder", "teacher", "score", "targets", "student", "sweep", "curve");
 
   public SweepStage(StageContext context) {
     super(context);
@@ -59,7 +62,7 @@ public final class SweepStage extends Stage {
     JsonNode tree = JSON.valueToTree(c);
     for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!IGNORED.contains(e.getKey())) {
+      if (SHAPING.contains(e.getKey())) {
         flatten(plan, e.getKey(), e.getValue());
       }
     }
