@@ -54,14 +54,18 @@ mvn -B -ntp -q -f .ci/spark-dist/pom.xml dependency:copy-dependencies -DoutputDi
 mvn -B -ntp -q -f .ci/s3proxy/pom.xml dependency:build-classpath -Dmdep.outputFile="$root/target/s3proxy-classpath.txt"
 opens="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 mkdir -p "$SPARK_HOME/bin"
-# What bin/spark-submit of a Spark distribution does: SparkSubmit on Spark's jars.
+# What bin/spark-submit of a Spark distribution does: SparkSubmit on Spark's jars, with
+# HADOOP_CONF_DIR (when set) first on the classpath.
 cat > "$SPARK_HOME/bin/spark-submit" <<SUBMIT
 #!/usr/bin/env bash
-exec java $opens -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit "\$@"
+exec java $opens -Xmx512m -cp "\${HADOOP_CONF_DIR:+\$HADOOP_CONF_DIR:}$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit "\$@"
 SUBMIT
 chmod +x "$SPARK_HOME/bin/spark-submit"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
 
+# CLUSTER_TESTS selects sections (default all): pipeline, failure, s3, yarn.
+sections=" ${CLUSTER_TESTS:-pipeline failure s3 yarn} "
+if [[ "$sections" == *" pipeline "* || "$sections" == *" failure "* || "$sections" == *" s3 "* ]]; then
 say "standalone master and two workers on 127.0.0.1"
 mport=$(free_port)
 java $opens -Xmx256m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master \
@@ -76,6 +80,7 @@ for w in 1 2; do
 done
 wait_for 90 "two registered workers" bash -c "[[ \$(grep -c 'Registering worker' '$T/master.log') -ge 2 ]]"
 say "workers registered"
+fi
 
 # One spark-submit in cluster mode through deploy/submit.sh; prints the driver's stdout file.
 submit() {
@@ -96,8 +101,6 @@ submit() {
 }
 expect_ok() { [[ $(cat "$T/$1.rc") == 0 ]] || { echo "error: $1 failed" >&2; tail -n 40 "$T/$1.stderr" >&2; exit 1; }; }
 
-# CLUSTER_TESTS selects sections (default all): pipeline, failure, s3.
-sections=" ${CLUSTER_TESTS:-pipeline failure s3} "
 # ---- 1. the CI preset of the pipeline on the standalone cluster ----
 # The CI smoke preset without the learning curve (local mode runs that in .ci/run): the teacher
 # chain, both students, evaluation and the report, in cluster deploy mode.
@@ -183,7 +186,7 @@ s3conf="--conf spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:$sport --conf spark
 s3args=(--set workDir=s3a://distill/work --set data.path=s3a://distill/data/debian-sections-20.jsonl.gz
         --set encoder.model=s3a://distill/models/all-minilm-l6-v2.onnx
         --set encoder.tokenizer=s3a://distill/models/all-minilm-l6-v2-tokenizer.json
-        --set data.maxRows=200 --set encoder.maxLength=64)
+        --set data.maxRows=200 --set encoder.maxLength=64 --set encoder.partitions=2)
 export EXTRA_CONF="$s3conf"
 submit s3-prepare prepare --config s3a://distill/conf/local.yaml "${s3args[@]}"
 expect_ok s3-prepare
@@ -220,5 +223,63 @@ expect_ok s3-encode-overwrite
 grep -q '"encoder.maxLength" *: *"\?48' "$(ls "$T"/s3/distill/work/encode/_manifest.*.json | sort | tail -1)"
 unset EXTRA_CONF
 say "S3 (S3Proxy): prepare + encode on s3a://, skip, refuse and --overwrite OK"
+fi
+# ---- 3. YARN in cluster mode, with the data on HDFS ----
+# An in-process HDFS and YARN (.ci/minicluster: MiniDFSCluster + MiniYARNCluster, its own JVM and
+# classpath) write the HADOOP_CONF_DIR a user would have; deploy/submit.sh yarn ships the local
+# config with --files, the driver runs in the ApplicationMaster's container, and the teacher
+# stages (prepare, encode, train-teacher, score) read the data and the encoder from hdfs:// and
+# write there.
+if [[ "$sections" == *" yarn "* ]]; then
+say "HDFS and YARN (MiniDFSCluster, MiniYARNCluster) on loopback"
+mvn -B -ntp -q -f .ci/minicluster/pom.xml package dependency:build-classpath -Dmdep.outputFile="$root/target/minicluster-classpath.txt"
+export HADOOP_CONF_DIR="$T/yarn-conf"
+java $opens -Xmx768m -cp "$root/.ci/minicluster/target/minicluster-1.jar:$(cat "$root/target/minicluster-classpath.txt")" \
+  org.sparkdistill.ci.MiniClusters "$T/yarn" "$HADOOP_CONF_DIR" 6144 4 > "$T/minicluster.log" 2>&1 &
+pids+=($!)
+wait_for 180 "HDFS and YARN" test -f "$HADOOP_CONF_DIR/ready"
+hdfs() { java $opens -Xmx256m -cp "$HADOOP_CONF_DIR:$SPARK_HOME/jars/*" org.apache.hadoop.fs.FsShell "$@" 2> "$T/hdfs.log" \
+  || { echo "error: hadoop fs $* failed:" >&2; cat "$T/hdfs.log" >&2; exit 1; }; }
+hdfs -mkdir -p /distill/data /distill/models
+hdfs -put -f data/debian/debian-sections-20.jsonl.gz /distill/data/
+hdfs -put -f target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx target/models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json /distill/models/
+say "YARN up ($(sed -n 2p "$HADOOP_CONF_DIR/ready")), data and encoder on $(sed -n 1p "$HADOOP_CONF_DIR/ready")"
+yarn_submit() {
+  local name=$1; shift
+  local rc=0
+  JOB_JAR="$jar" DRIVER_MEMORY=1g EXECUTOR_MEMORY=1g EXECUTOR_MEMORY_OVERHEAD=512m EXECUTOR_CORES=1 NUM_EXECUTORS=2 \
+    DRIVER_JAVA_OPTS="-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1" \
+    EXECUTOR_JAVA_OPTS="-Ddistill.modelCacheDir=$T/yarn-model-cache" \
+    EXTRA_CONF="--conf spark.yarn.jars=local:$SPARK_HOME/jars/* --conf spark.ui.enabled=false
+      --conf spark.yarn.appMasterEnv.JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+      --conf spark.executorEnv.JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+      --conf spark.yarn.appMasterEnv.SPARK_LOCAL_IP=127.0.0.1 --conf spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1" \
+    deploy/submit.sh yarn "$@" > "$T/$name.submit.log" 2>&1 || rc=$?
+  echo "$rc" > "$T/$name.rc"
+  say "$name: spark-submit exit status $rc ($(grep -o 'application_[0-9_]*' "$T/$name.submit.log" | head -n1))"
+}
+yarn_ok() { [[ $(cat "$T/$1.rc") == 0 ]] && grep -q "final status: SUCCEEDED" "$T/$1.submit.log" \
+  || { echo "error: $1 failed on YARN" >&2; tail -n 40 "$T/$1.submit.log" >&2; find "$T/yarn" -name stderr -path "*$(grep -o 'application_[0-9_]*' "$T/$1.submit.log" | head -n1)*" -exec tail -n 30 {} \; >&2; exit 1; }; }
+yargs=(--set workDir=hdfs:///distill/work --set data.path=hdfs:///distill/data/debian-sections-20.jsonl.gz
+       --set encoder.model=hdfs:///distill/models/all-minilm-l6-v2.onnx
+       --set encoder.tokenizer=hdfs:///distill/models/all-minilm-l6-v2-tokenizer.json
+       --set data.maxRows=200 --set encoder.maxLength=64 --set encoder.partitions=2)
+yarn_submit yarn-teacher teacher --config conf/local.yaml "${yargs[@]}"
+yarn_ok yarn-teacher
+hdfs -ls /distill/work/encode > "$T/yarn-encode.ls"
+grep -q "_manifest.00000001.json" "$T/yarn-encode.ls" || { echo "error: no encode manifest on HDFS" >&2; cat "$T/yarn-encode.ls" >&2; exit 1; }
+hdfs -cat "/distill/work/encode/_manifest.00000001.json" > "$T/yarn-encode.manifest.json"
+python3 - "$T/yarn-encode.manifest.json" "$root/target/models/all-minilm-l6-v2/all-minilm-l6-v2.onnx" <<'PY'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+onnx = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert m["models"]["encoder"] == onnx, f"manifest encoder sha256 {m['models']['encoder']} != {onnx}"
+assert m["rowCount"] == 200, f"encode manifest records {m['rowCount']} rows, expected 200"
+print("encode manifest on hdfs:// records 200 rows; encoder sha256 matches the file")
+PY
+hdfs -ls /distill/work/score > "$T/yarn-score.ls"
+grep -q "_manifest.00000001.json" "$T/yarn-score.ls" || { echo "error: no score manifest on HDFS" >&2; cat "$T/yarn-score.ls" >&2; exit 1; }
+unset HADOOP_CONF_DIR
+say "YARN (MiniYARNCluster): the teacher stages in cluster mode, config shipped with --files, data on HDFS OK"
 fi
 say "cluster tests: OK in $(( $(date +%s) - t0 )) s"

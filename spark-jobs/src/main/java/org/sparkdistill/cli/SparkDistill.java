@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       Subcommands.TrainStudent.class,
       Subcommands.Predict.class,
       Subcommands.Evaluate.class,
+      Subcommands.Teacher.class,
       Subcommands.Pipeline.class,
       Subcommands.Curve.class,
       MukaCommand.class,

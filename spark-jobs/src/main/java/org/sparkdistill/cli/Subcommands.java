@@ -99,6 +99,18 @@ final class Subcommands {
   }
 
   @Command(
+      name = "teacher",
+      description =
+          "Run the teacher stages alone: prepare -> encode -> train-teacher -> score (a TorchScript teacher: prepare ->"
+              + " score), the cache every student and method reads. What a GPU job runs; finished stages are skipped.")
+  static final class Teacher extends StageCommand {
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      return Chain.teacher(context);
+    }
+  }
+
+  @Command(
       name = "pipeline",
       description =
           "Run everything: prepare -> encode -> train-teacher -> score -> targets -> train-student (KD and labels-only)"

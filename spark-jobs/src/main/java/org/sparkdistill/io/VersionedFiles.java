@@ -153,7 +153,10 @@ public final class VersionedFiles<T> {
         JSON.writeValue(out, value);
       }
       try {
-        FileContext.getFileContext(dir.toUri(), conf).rename(temp, target, Options.Rename.NONE);
+        // FileContext needs a URI with its authority: hdfs:///x (the default namenode) is
+        // qualified against fs.defaultFS first, as FileSystem does by itself.
+        FileContext.getFileContext(fs.makeQualified(dir).toUri(), conf)
+            .rename(fs.makeQualified(temp), fs.makeQualified(target), Options.Rename.NONE);
       } finally {
         fs.delete(temp, false);
       }

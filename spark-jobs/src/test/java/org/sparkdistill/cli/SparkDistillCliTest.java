@@ -108,7 +108,7 @@ class SparkDistillCliTest {
   @Test
   void helpWorksOnEverySubcommand() {
     picocli.CommandLine cli = new picocli.CommandLine(new SparkDistill());
-    assertThat(cli.getSubcommands().keySet()).contains("pipeline", "prepare", "evaluate", "status", "verify", "benchmark");
+    assertThat(cli.getSubcommands().keySet()).contains("pipeline", "teacher", "prepare", "evaluate", "status", "verify", "benchmark");
     for (String name : cli.getSubcommands().keySet()) {
       if (name.equals("help")) {
         continue;
