@@ -187,7 +187,7 @@ public final class TrainingBenchmark {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %.0f | %.2fx | %s | %s | %s | %.4f ± %.4f | %+.2f | %d |\n",
+              "| %s | %s | %.0f | %.2fx | %s | %s | %s | %s | %+.2f | %d |\n",
               k == 0 ? "driver loop" : "data-parallel (gradients)",
               k == 0 ? "-" : Integer.toString(k),
               rate,
@@ -195,8 +195,7 @@ public final class TrainingBenchmark {
               k == 0 ? "-" : String.format(Locale.ROOT, "%.2f", rate / (k * oneTaskRate)),
               k == 0 ? "-" : String.format(Locale.ROOT, "%.1f", (double) rounds / epochs),
               split,
-              accuracy.mean(),
-              accuracy.std(),
+              accuracy.n() == 1 ? String.format(Locale.ROOT, "%.4f (n=1)", accuracy.mean()) : String.format(Locale.ROOT, "%.4f ± %.4f", accuracy.mean(), accuracy.std()),
               100 * (accuracy.mean() - driverAccuracy),
               cs.size()));
     }

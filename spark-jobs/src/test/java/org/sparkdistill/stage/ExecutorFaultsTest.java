@@ -21,7 +21,6 @@ import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Dataset;
@@ -141,18 +140,28 @@ class ExecutorFaultsTest {
     StageContext context = new StageContext(spark, config, false);
     Manifest prepared = new PrepareStage(context).run().manifest();
 
+    // The encoding runs under the teacher stages' task-only resource profile, which marks its stage.
+    config.resources.teacherTaskCpus = 1;
+    // Which executor JVM is which, asked of the executors themselves.
+    Map<String, Long> pids = new ConcurrentHashMap<>();
+    new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+        .parallelize(List.of(1, 2, 3, 4, 5, 6, 7, 8), 8)
+        .map(i -> org.apache.spark.SparkEnv.get().executorId() + "=" + ProcessHandle.current().pid())
+        .collect()
+        .forEach(e -> pids.put(e.substring(0, e.indexOf('=')), Long.parseLong(e.substring(e.indexOf('=') + 1))));
     // SIGKILL the executor of the first encoding task 200 ms after it starts (it is still loading
     // the ONNX model and tokenizer, or encoding its first batch).
     Set<Integer> encodeStages = ConcurrentHashMap.newKeySet();
     AtomicBoolean fired = new AtomicBoolean();
     AtomicLong killedPid = new AtomicLong(-1);
+    List<String> seen = new CopyOnWriteArrayList<>();
     SparkListener killer =
         new SparkListener() {
           @Override
-          public void onJobStart(SparkListenerJobStart start) {
-            String group = start.properties() == null ? null : start.properties().getProperty("spark.jobGroup.id");
-            if (("spark-distill:" + EncodeStage.NAME).equals(group) && start.stageIds().size() > 1) {
-              encodeStages.add((Integer) start.stageIds().last());
+          public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+            seen.add("stage " + submitted.stageInfo().stageId() + " profile " + submitted.stageInfo().resourceProfileId());
+            if (submitted.stageInfo().resourceProfileId() != 0) {
+              encodeStages.add(submitted.stageInfo().stageId());
             }
           }
 
@@ -160,13 +169,14 @@ class ExecutorFaultsTest {
           public void onTaskStart(SparkListenerTaskStart start) {
             if (encodeStages.contains(start.stageId()) && fired.compareAndSet(false, true)) {
               String executor = start.taskInfo().executorId();
+              seen.add("task on executor " + executor);
               Thread t = new Thread(() -> {
                 try {
                   Thread.sleep(200);
                 } catch (InterruptedException e) {
                   return;
                 }
-                executorProcess(executor).ifPresent(p -> {
+                Optional.ofNullable(pids.get(executor)).flatMap(ProcessHandle::of).or(() -> executorProcess(executor)).ifPresent(p -> {
                   killedPid.set(p.pid());
                   p.destroyForcibly();
                 });
@@ -185,7 +195,7 @@ class ExecutorFaultsTest {
       spark.sparkContext().removeSparkListener(killer);
     }
     spark.sparkContext().listenerBus().waitUntilEmpty();
-    assertThat(killedPid.get()).as("an executor JVM was found and killed").isPositive();
+    assertThat(killedPid.get()).as("an executor JVM was found and killed (executors %s; seen %s)", pids, seen).isPositive();
     assertThat(lost).as("encode tasks lost with the killed executor").isNotEmpty();
 
     Map<String, Integer> expected = idCounts(work.resolve(PrepareStage.NAME), prepared);
