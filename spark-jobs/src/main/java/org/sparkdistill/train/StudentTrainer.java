@@ -154,7 +154,7 @@ public final class StudentTrainer {
     }
     Optional<CheckpointStore.Entry> readable = entries.stream().filter(e -> e.commit() != null).findFirst();
     if (readable.isEmpty()) {
-      throw new IllegalStateException(refusal(store, entries, List.of()));
+      return discardOrRefuse(store, entries, List.of());
     }
     TrainingState saved = readable.get().commit().state();
     if (!plan.fingerprint().equals(saved.fingerprint)) {
@@ -194,6 +194,16 @@ public final class StudentTrainer {
         damage.add(e.getMessage());
         LOG.warn("{}; trying the previous checkpoint", e.getMessage());
       }
+    }
+    return discardOrRefuse(store, entries, damage);
+  }
+
+  /** No checkpoint is usable: --overwrite discards them all; otherwise stop before writing anything. */
+  private Optional<TrainingState> discardOrRefuse(CheckpointStore store, List<CheckpointStore.Entry> entries, List<String> damage) {
+    if (b.discardForeignCheckpoint) {
+      LOG.warn("Discarding the student checkpoints at {}, none is usable (--overwrite): {}", store.dir(), refusal(store, entries, damage));
+      store.deleteAll();
+      return Optional.empty();
     }
     throw new IllegalStateException(refusal(store, entries, damage));
   }

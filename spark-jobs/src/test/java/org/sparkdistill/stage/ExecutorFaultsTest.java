@@ -123,7 +123,7 @@ class ExecutorFaultsTest {
     byte[] undisturbed = train(new KdLoss(0.5, 2.0));
     lost.clear();
     Path marker = tmp.resolve("killed-executor.pid");
-    // The executor running its 7th batch (epoch 2) SIGKILLs itself inside the training step.
+    // The executor running its 7th batch (about round 7 of 10 in epoch 1) SIGKILLs itself inside the training step.
     byte[] disturbed = train(new SelfKillingLoss(new KdLoss(0.5, 2.0), marker, 7));
     long pid = Long.parseLong(Files.readString(marker).trim());
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("executor JVM %d after SIGKILL", pid).isNotEqualTo(Optional.of(true));

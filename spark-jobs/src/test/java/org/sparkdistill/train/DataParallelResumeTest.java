@@ -25,7 +25,7 @@ import org.sparkdistill.testing.SharedSpark;
  * epoch, rerun with the same command, resumes from its last round checkpoint and ends with
  * exactly the weights (bytes of the saved parameters) and history of an uninterrupted run made
  * in this JVM; a damaged newest checkpoint is reported and the previous one is used; with every
- * checkpoint damaged the run stops without touching anything.
+ * checkpoint damaged the run stops without touching anything, and {@code --overwrite} starts over.
  */
 class DataParallelResumeTest {
   @TempDir Path tmp;
@@ -94,6 +94,10 @@ class DataParallelResumeTest {
         .hasMessageContaining("nothing was overwritten: rerun with --overwrite")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     assertThat(listing(all)).isEqualTo(before);
+    // --overwrite discards them and trains from scratch, to the same weights.
+    RoundCheckpointDriver.Run fresh = RoundCheckpointDriver.train(spark, all, true);
+    assertThat(List.of(fresh.resumedFromEpoch(), fresh.resumedFromRound())).isEqualTo(List.of(0, 0));
+    assertThat(fresh.weights()).isEqualTo(straight.weights());
   }
 
   private static boolean midEpochTwo(CheckpointStore store) {

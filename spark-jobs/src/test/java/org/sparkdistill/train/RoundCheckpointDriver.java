@@ -36,6 +36,11 @@ public final class RoundCheckpointDriver {
   }
 
   static Run train(SparkSession spark, Path checkpoints) throws Exception {
+    return train(spark, checkpoints, false);
+  }
+
+  /** {@code overwrite}: checkpoints of other settings, or none usable, are discarded ({@code --overwrite}). */
+  static Run train(SparkSession spark, Path checkpoints, boolean overwrite) throws Exception {
     Dataset<Row> train = StudentTrainerResumeTest.rows(spark, "transfer", 160, false, 0);
     Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
     StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17);
@@ -44,12 +49,12 @@ public final class RoundCheckpointDriver {
             .setStudent(config, null)
             .setLoss(new KdLoss(0.5, 2.0))
             .optEpochs(2)
-            .optBatchSize(8)
+            .optBatchSize(16)
             .optLearningRate(0.05)
             .optPatience(10)
             .optSeed(3)
-            .optEpochRunner(new DataParallelEpochs(2, 1, 8, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0))
-            .optCheckpoints(new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false)
+            .optEpochRunner(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0))
+            .optCheckpoints(new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, overwrite)
             .optCheckpointEveryRounds(1)
             .build()
             .train(train, validation, PLAN);
