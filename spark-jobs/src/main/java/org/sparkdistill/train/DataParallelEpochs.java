@@ -86,7 +86,7 @@ public final class DataParallelEpochs implements EpochRunner {
    * @param batchSize the global batch: rows per step summed over the tasks, so each task's batch
    *     is {@code ceil(batchSize / partitions)} and an epoch takes as many steps as the driver's
    *     loop at the same setting (with per-task batches of {@code batchSize}, k tasks took k times
-   *     fewer, larger steps and fell 23 points behind at 4 tasks in 10 epochs: README "Distributed
+   *     fewer, larger steps and fell 22 points behind at 4 tasks in 10 epochs: README "Distributed
    *     training")
    */
   public DataParallelEpochs(int partitions, int localSteps, int batchSize, long seed, Mode mode, double learningRate, double weightDecay) {
