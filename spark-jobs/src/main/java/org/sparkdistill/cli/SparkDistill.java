@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       MukaBenchmarkCommand.class,
       LelpCommand.class,
       LelpBenchCommand.class,
+      TrainBenchmarkCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,

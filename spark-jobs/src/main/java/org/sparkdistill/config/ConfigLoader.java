@@ -325,6 +325,10 @@ public final class ConfigLoader {
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
       errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
+    if (c.student != null && c.student.checkpointEveryRounds > 0 && c.student.trainer != StudentTrainerKind.DATA_PARALLEL) {
+      errors.add("student.checkpointEveryRounds applies to student.trainer=data-parallel (the driver's loop checkpoints at epoch ends), got "
+          + c.student.checkpointEveryRounds + " with student.trainer=" + c.student.trainer + ": set it to 0");
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }

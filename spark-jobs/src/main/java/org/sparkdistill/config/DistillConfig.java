@@ -458,6 +458,12 @@ public final class DistillConfig {
     @Setting(doc = "Data-parallel model averaging: local steps per task per round (gradients: must be 1).", min = 1)
     public int localSteps = 1;
 
+    @Setting(
+        doc = "Data-parallel: also checkpoint (weights, optimizer, round, config fingerprint) every this many rounds inside an"
+            + " epoch, so a killed driver resumes mid-epoch; 0: at epoch ends only.",
+        min = 0)
+    public int checkpointEveryRounds = 0;
+
     public StudentSettings() {
       super(40, 128, 0.01, 0.0, 5, 5);
     }

@@ -126,6 +126,7 @@ public final class TrainStudentStage extends Stage {
             .optSeed(s.seed)
             .optCheckpoints(checkpoints, hadoop, s.resume, context.overwrite())
             .optEpochRunner(EpochRunners.of(s, batchSize(s)))
+            .optCheckpointEveryRounds(s.checkpointEveryRounds)
             .build();
     StudentTrainer.Result result = trainer.train(train, validation, plan);
     long parameters;

@@ -60,6 +60,8 @@ import org.sparkdistill.udfs.train.TrainingStep;
  */
 public final class DataParallelEpochs implements EpochRunner {
   private static final Logger LOG = LoggerFactory.getLogger(DataParallelEpochs.class);
+  /** Start of every round job's Spark description ({@code "data-parallel round epoch e round r/n"}). */
+  public static final String JOB_DESCRIPTION = "data-parallel round";
 
   /** How the tasks' work is combined. */
   public enum Mode {
@@ -70,6 +72,7 @@ public final class DataParallelEpochs implements EpochRunner {
   private final int partitions;
   private final int localSteps;
   private final int batchSize;
+  private final int taskBatch;
   private final long seed;
   private final Mode mode;
   private final double learningRate;
@@ -79,6 +82,13 @@ public final class DataParallelEpochs implements EpochRunner {
   /** Where an epoch's time went, summed over its rounds (seconds). */
   public record RoundTimes(int rounds, double broadcast, double compute, double combine, long rows) {}
 
+  /**
+   * @param batchSize the global batch: rows per step summed over the tasks, so each task's batch
+   *     is {@code ceil(batchSize / partitions)} and an epoch takes as many steps as the driver's
+   *     loop at the same setting (with per-task batches of {@code batchSize}, k tasks took k times
+   *     fewer, larger steps and fell 22 points behind at 4 tasks in 10 epochs: README "Distributed
+   *     training")
+   */
   public DataParallelEpochs(int partitions, int localSteps, int batchSize, long seed, Mode mode, double learningRate, double weightDecay) {
     if (partitions < 1 || localSteps < 1 || batchSize < 1) {
       throw new IllegalArgumentException(
@@ -90,6 +100,7 @@ public final class DataParallelEpochs implements EpochRunner {
     this.partitions = partitions;
     this.localSteps = localSteps;
     this.batchSize = batchSize;
+    this.taskBatch = (batchSize + partitions - 1) / partitions;
     this.seed = seed;
     this.mode = mode;
     this.learningRate = learningRate;
@@ -103,27 +114,42 @@ public final class DataParallelEpochs implements EpochRunner {
 
   @Override
   public double run(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step) {
+    return run(epoch, rows, student, optimizer, step, EpochProgress.START, (e, p, n) -> {});
+  }
+
+  /**
+   * One epoch of rounds, starting after {@code from.round()} rounds (a mid-epoch checkpoint: the
+   * shuffle is seeded per epoch, so round r reads the same rows in every run) and calling {@code
+   * afterRound} once each round's result is applied.
+   */
+  @Override
+  public double run(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step, EpochProgress from, RoundListener afterRound) {
     Dataset<Row> parts =
         rows.repartition(partitions, functions.col(Columns.ID))
             .sortWithinPartitions(functions.xxhash64(functions.lit(seed), functions.lit(epoch), functions.col(Columns.ID)), functions.col(Columns.ID))
             .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(parts.sparkSession().sparkContext());
     try {
       JavaRDD<Row> rdd = parts.javaRDD();
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(parts.sparkSession().sparkContext());
       long maxRows = rdd.mapPartitions(it -> { long n = 0; while (it.hasNext()) { it.next(); n++; } return List.of(n).iterator(); }).collect().stream().mapToLong(Long::longValue).max().orElse(0);
-      long steps = (maxRows + batchSize - 1) / batchSize;
+      long steps = (maxRows + taskBatch - 1) / taskBatch;
       int rounds = (int) ((steps + localSteps - 1) / localSteps);
-      double loss = 0;
-      long lossRows = 0;
+      if (from.round() > rounds) {
+        throw new IllegalStateException(
+            String.format(Locale.ROOT, "the checkpoint is after round %d of epoch %d, which has only %d rounds: it was written for other rows or settings (rerun with --overwrite)", from.round(), epoch, rounds));
+      }
+      double loss = from.lossSum();
+      long lossRows = from.lossSteps();
       double broadcastSeconds = 0;
       double computeSeconds = 0;
       double combineSeconds = 0;
-      long trained = 0;
-      for (int round = 0; round < rounds; round++) {
+      long trained = from.rows();
+      for (int round = from.round(); round < rounds; round++) {
         long t0 = System.nanoTime();
         Broadcast<byte[]> weights = jsc.broadcast(parameters(student));
-        Task task = new Task(student.architecture(), student.readout(), step, weights, epoch, round, localSteps, batchSize, seed, mode, learningRate, weightDecay);
+        Task task = new Task(student.architecture(), student.readout(), step, weights, epoch, round, localSteps, taskBatch, seed, mode, learningRate, weightDecay);
         long t1 = System.nanoTime();
+        jsc.setJobDescription(String.format(Locale.ROOT, "%s epoch %d round %d/%d", JOB_DESCRIPTION, epoch, round + 1, rounds));
         List<TaskResult> results = new ArrayList<>(rdd.mapPartitionsWithIndex(task, false).collect());
         long t2 = System.nanoTime();
         results.sort(Comparator.comparingInt(TaskResult::partition));
@@ -145,8 +171,9 @@ public final class DataParallelEpochs implements EpochRunner {
         broadcastSeconds += (t1 - t0) / 1e9;
         computeSeconds += (t2 - t1) / 1e9;
         combineSeconds += (t3 - t2) / 1e9;
+        afterRound.afterRound(epoch, new EpochProgress(round + 1, loss, lossRows, trained), rounds);
       }
-      lastEpoch = new RoundTimes(rounds, broadcastSeconds, computeSeconds, combineSeconds, trained);
+      lastEpoch = new RoundTimes(rounds - from.round(), broadcastSeconds, computeSeconds, combineSeconds, trained);
       LOG.info(
           String.format(
               Locale.ROOT,
@@ -154,6 +181,7 @@ public final class DataParallelEpochs implements EpochRunner {
               epoch, rounds, partitions, mode, trained, broadcastSeconds, computeSeconds, combineSeconds));
       return lossRows == 0 ? Double.NaN : loss / lossRows;
     } finally {
+      jsc.setJobDescription(null);
       parts.unpersist();
     }
   }

@@ -20,4 +20,26 @@ public interface EpochRunner {
    * @param epoch 1-based; shuffles and dropout are seeded from it, so a resumed epoch repeats exactly
    */
   double run(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step);
+
+  /** Called after each round of an epoch of rounds, with the progress so far and the epoch's round count. */
+  @FunctionalInterface
+  interface RoundListener {
+    void afterRound(int epoch, EpochProgress progress, int rounds);
+  }
+
+  /**
+   * Runs epoch {@code epoch} from {@code from} (rounds already done, restored from a mid-epoch
+   * checkpoint) and calls {@code afterRound} after every round. Runners without rounds (the
+   * driver's loop) start epochs from the beginning only and never call it.
+   *
+   * @throws IllegalStateException when {@code from} is mid-epoch and this runner has no rounds
+   */
+  default double run(int epoch, Dataset<Row> rows, StudentModel student, ResumableAdam optimizer, TrainingStep step, EpochProgress from, RoundListener afterRound) {
+    if (from.round() != 0) {
+      throw new IllegalStateException(
+          "the checkpoint stopped after round " + from.round() + " of epoch " + epoch + ", but " + getClass().getSimpleName()
+              + " resumes at epoch boundaries only (resume with the student.trainer that wrote it, or rerun with --overwrite)");
+    }
+    return run(epoch, rows, student, optimizer, step);
+  }
 }

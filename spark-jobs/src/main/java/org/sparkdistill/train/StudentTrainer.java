@@ -28,8 +28,10 @@ import org.sparkdistill.udfs.train.TrainingStep;
  * EarlyStopping} and, when a checkpoint directory is set, a checkpoint per epoch ({@link
  * CheckpointStore}), then any added with {@link Builder#addListener}.
  *
- * <p>A rerun of the same plan resumes from the newest complete checkpoint and ends with the same
- * weights as an uninterrupted run (shuffles and dropout are seeded per epoch); a checkpoint of
+ * <p>A rerun of the same plan resumes from the newest complete checkpoint (at an epoch's end, or
+ * with data-parallel rounds every {@link Builder#optCheckpointEveryRounds} rounds) and ends with
+ * the same weights as an uninterrupted run (shuffles and dropout are seeded per epoch and round);
+ * a damaged checkpoint is reported on one line and the previous one is used; a checkpoint of
  * another plan is refused, naming the difference, unless it may be discarded ({@code
  * --overwrite}). Training stops after {@code patience} epochs without a better validation
  * accuracy, and the best epoch's weights win.
@@ -40,7 +42,7 @@ public final class StudentTrainer {
   private final Builder b;
 
   /** Result of a training run: the best student (caller closes it) and the run's history. */
-  public record Result(StudentModel student, int bestEpoch, double bestValidationAccuracy, List<TrainingHistory> history, int resumedFromEpoch) {}
+  public record Result(StudentModel student, int bestEpoch, double bestValidationAccuracy, List<TrainingHistory> history, int resumedFromEpoch, int resumedFromRound) {}
 
   /** Thrown by the test hooks: what a killed driver looks like. */
   public static final class Interrupted extends RuntimeException {
@@ -91,6 +93,10 @@ public final class StudentTrainer {
       listeners.addAll(b.listeners);
       TrainingState state = store.flatMap(s -> resume(s, plan, student, adam)).orElse(null);
       int resumedFrom = state == null ? 0 : state.epoch;
+      int resumedFromRound = state == null ? 0 : state.round;
+      if (state != null && state.round > 0) {
+        LOG.info("Resuming student training in epoch {} after round {} from {}", state.epoch + 1, state.round, b.checkpointDir);
+      }
       if (state == null) {
         state = new TrainingState();
         state.fingerprint = plan.fingerprint();
@@ -103,10 +109,19 @@ public final class StudentTrainer {
       for (TrainingListener l : listeners) {
         l.onTrainingBegin(state, student, adam);
       }
+      TrainingState current = state;
+      EpochRunner.RoundListener afterRound =
+          (epoch, progress, rounds) -> {
+            if (store.isPresent() && b.checkpointEveryRounds > 0 && progress.round() % b.checkpointEveryRounds == 0 && progress.round() < rounds) {
+              current.progress(progress);
+              store.get().write(current, student, adam);
+            }
+          };
       while (state.epoch < b.epochs && !state.stopRequested) {
         int epoch = state.epoch + 1;
-        double trainLoss = b.runner.run(epoch, rows, student, adam, step);
+        double trainLoss = b.runner.run(epoch, rows, student, adam, step, state.progress(), afterRound);
         double accuracy = Validation.accuracy(student, val);
+        state.progress(EpochProgress.START);
         state.epoch = epoch;
         state.history.add(new TrainingHistory(epoch, trainLoss, accuracy));
         for (TrainingListener l : listeners) {
@@ -122,7 +137,7 @@ public final class StudentTrainer {
         l.onTrainingEnd(state, student, adam);
       }
       CheckpointStore.loadBest(state, student);
-      return new Result(student, state.bestEpoch, state.bestValidationAccuracy, state.history, resumedFrom);
+      return new Result(student, state.bestEpoch, state.bestValidationAccuracy, state.history, resumedFrom, resumedFromRound);
     } catch (RuntimeException e) {
       student.close();
       throw e;
@@ -133,11 +148,15 @@ public final class StudentTrainer {
     if (!b.resume) {
       return Optional.empty();
     }
-    Optional<CheckpointStore.Commit> latest = store.latest();
-    if (latest.isEmpty()) {
+    List<CheckpointStore.Entry> entries = store.newestFirst();
+    if (entries.isEmpty()) {
       return Optional.empty();
     }
-    TrainingState saved = latest.get().state();
+    Optional<CheckpointStore.Entry> readable = entries.stream().filter(e -> e.commit() != null).findFirst();
+    if (readable.isEmpty()) {
+      return discardOrRefuse(store, entries, List.of());
+    }
+    TrainingState saved = readable.get().commit().state();
     if (!plan.fingerprint().equals(saved.fingerprint)) {
       if (b.discardForeignCheckpoint) {
         LOG.info("Discarding the student checkpoint at {}: it belongs to another configuration (--overwrite)", store.dir());
@@ -153,7 +172,46 @@ public final class StudentTrainer {
               + String.join("\n  - ", differences)
               + "\nrerun with --overwrite to discard it, or set student.resume=false");
     }
-    return Optional.of(store.restore(latest.get(), student, adam));
+    // Newest first: a damaged checkpoint is reported on one line and the previous one is used.
+    List<String> damage = new ArrayList<>();
+    for (CheckpointStore.Entry entry : entries) {
+      if (entry.commit() == null) {
+        damage.add(entry.damage());
+        LOG.warn("{}; trying the previous checkpoint", entry.damage());
+        continue;
+      }
+      if (!plan.fingerprint().equals(entry.commit().state().fingerprint)) {
+        damage.add("commit " + entry.number() + " belongs to another configuration");
+        continue;
+      }
+      try {
+        TrainingState restored = store.restore(entry.commit(), student, adam);
+        if (!damage.isEmpty()) {
+          LOG.warn("Resuming from the previous checkpoint {} (epoch {}, round {}): {}", entry.commit().directory(), restored.epoch, restored.round, String.join("; ", damage));
+        }
+        return Optional.of(restored);
+      } catch (CheckpointStore.DamagedCheckpointException e) {
+        damage.add(e.getMessage());
+        LOG.warn("{}; trying the previous checkpoint", e.getMessage());
+      }
+    }
+    return discardOrRefuse(store, entries, damage);
+  }
+
+  /** No checkpoint is usable: --overwrite discards them all; otherwise stop before writing anything. */
+  private Optional<TrainingState> discardOrRefuse(CheckpointStore store, List<CheckpointStore.Entry> entries, List<String> damage) {
+    if (b.discardForeignCheckpoint) {
+      LOG.warn("Discarding the student checkpoints at {}, none is usable (--overwrite): {}", store.dir(), refusal(store, entries, damage));
+      store.deleteAll();
+      return Optional.empty();
+    }
+    throw new IllegalStateException(refusal(store, entries, damage));
+  }
+
+  private static String refusal(CheckpointStore store, List<CheckpointStore.Entry> entries, List<String> damage) {
+    List<String> reasons = damage.isEmpty() ? entries.stream().map(CheckpointStore.Entry::damage).toList() : damage;
+    return "no usable student checkpoint under " + store.dir() + " (" + String.join("; ", reasons)
+        + "); nothing was overwritten: rerun with --overwrite to discard the checkpoints and train from scratch";
   }
 
   /** Options of a training run: required ones are {@code set*}, optional ones {@code opt*}. */
@@ -173,6 +231,7 @@ public final class StudentTrainer {
     private boolean resume = true;
     private boolean discardForeignCheckpoint;
     private EpochRunner runner;
+    private int checkpointEveryRounds;
     private CheckpointStore.FaultHook faultHook = (epoch, file) -> {};
     private final List<TrainingListener> listeners = new ArrayList<>();
 
@@ -230,6 +289,19 @@ public final class StudentTrainer {
       this.hadoop = hadoop;
       this.resume = resume;
       this.discardForeignCheckpoint = discardForeignCheckpoint;
+      return this;
+    }
+
+    /**
+     * Also checkpoint every {@code rounds} rounds inside an epoch (runners with rounds: data-parallel),
+     * so a killed driver loses at most that many rounds; 0: at epoch ends only. Cost per
+     * checkpoint: see {@link CheckpointStore}.
+     */
+    public Builder optCheckpointEveryRounds(int rounds) {
+      if (rounds < 0) {
+        throw new IllegalArgumentException("checkpointEveryRounds must be >= 0, got: " + rounds);
+      }
+      this.checkpointEveryRounds = rounds;
       return this;
     }
 

@@ -18,6 +18,20 @@ public final class TrainingState {
   /** Last finished epoch (1-based); 0 before the first. */
   public int epoch;
 
+  /**
+   * Data-parallel rounds already finished in epoch {@code epoch + 1} (a checkpoint written every
+   * {@code student.checkpointEveryRounds} rounds); 0 at an epoch's end. With the epoch it is the
+   * data position: the epoch's shuffle is seeded, so each partition resumes after its first
+   * {@code round * localSteps * batchSize} rows.
+   */
+  public int round;
+
+  /** Summed batch losses, batches and rows of the {@link #round} rounds done (the epoch's mean loss continues from them). */
+  public double roundLossSum;
+
+  public long roundLossSteps;
+  public long roundRows;
+
   public int bestEpoch;
   public double bestValidationAccuracy = -1;
   public List<TrainingHistory> history = new ArrayList<>();
@@ -27,6 +41,20 @@ public final class TrainingState {
 
   /** Set by a listener that ends training after this epoch (early stopping); saved, so a resume stops too. */
   public boolean stopRequested;
+
+  /** Where epoch {@code epoch + 1} starts: its first round, or where a mid-epoch checkpoint left it. */
+  @JsonIgnore
+  public EpochProgress progress() {
+    return new EpochProgress(round, roundLossSum, roundLossSteps, roundRows);
+  }
+
+  /** Records the rounds done in epoch {@code epoch + 1} ({@link EpochProgress#START} at an epoch's end). */
+  public void progress(EpochProgress p) {
+    round = p.round();
+    roundLossSum = p.lossSum();
+    roundLossSteps = p.lossSteps();
+    roundRows = p.rows();
+  }
 
   /** Validation accuracy of the epoch that just ended. */
   @JsonIgnore

@@ -21,14 +21,14 @@ import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
 
 /** A run interrupted after a checkpoint and resumed ends exactly where an uninterrupted run ends. */
-class StudentTrainerResumeTest {
+public class StudentTrainerResumeTest {
   private static final List<String> LABELS = List.of("cats", "dogs");
   private static final String[] CAT = {"whiskers", "purr", "meow", "litter", "kitten"};
   private static final String[] DOG = {"bark", "leash", "puppy", "fetch", "kennel"};
 
   @TempDir Path tmp;
 
-  static Dataset<Row> rows(SparkSession spark, String split, int n, boolean labelled, int offset) {
+  public static Dataset<Row> rows(SparkSession spark, String split, int n, boolean labelled, int offset) {
     List<Row> out = new ArrayList<>();
     java.util.Random random = new java.util.Random(offset);
     for (int i = 0; i < n; i++) {
