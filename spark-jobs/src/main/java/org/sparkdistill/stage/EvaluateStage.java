@@ -26,7 +26,7 @@ import org.sparkdistill.report.RunReport;
 import org.sparkdistill.report.StageTimes;
 import org.sparkdistill.evaluate.ClassificationMetrics;
 import org.sparkdistill.evaluate.EvaluationReport;
-import org.sparkdistill.evaluate.OnnxParameterCounter;
+import org.sparkdistill.udfs.onnx.OnnxParameterCounter;
 import org.sparkdistill.evaluate.SpeedComparison;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
