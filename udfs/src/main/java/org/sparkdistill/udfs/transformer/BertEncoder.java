@@ -213,4 +213,31 @@ public final class BertEncoder extends AbstractBlock {
   public List<String> parameterNames() {
     return new ArrayList<>(byName.keySet());
   }
+
+  /** No input shapes are recorded: the block is built from its {@link BertShape}, never by {@code initialize}. */
+  @Override
+  protected void saveMetadata(java.io.DataOutputStream os) {}
+
+  @Override
+  protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+    if (loadVersion != VERSION) {
+      throw new ai.djl.MalformedModelException("unsupported " + getClass().getSimpleName() + " parameter version " + loadVersion + ", expected " + VERSION);
+    }
+  }
+
+  /** Initialised when every parameter holds an array (set from weights or loaded); never shape-inferred. */
+  @Override
+  public boolean isInitialized() {
+    for (ai.djl.util.Pair<String, Parameter> p : getParameters()) {
+      if (!p.getValue().isInitialized()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, ai.djl.ndarray.types.DataType dataType, Shape... inputShapes) {
+    throw new IllegalStateException(getClass().getSimpleName() + " is built from weights or loaded parameters, never initialised from shapes");
+  }
 }
