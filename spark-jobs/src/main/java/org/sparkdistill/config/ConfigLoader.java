@@ -325,6 +325,9 @@ public final class ConfigLoader {
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
       errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
+    if (c.teacher != null && c.teacher.kind == TeacherKind.FINETUNE && c.encoder != null) {
+      org.sparkdistill.teacher.finetune.FineTuneTeacher.validate(c, errors);
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }
