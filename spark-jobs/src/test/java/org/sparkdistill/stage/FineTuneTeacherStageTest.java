@@ -36,14 +36,16 @@ class FineTuneTeacherStageTest {
   @TempDir Path work;
 
   private DistillConfig config(Path dir) {
-    DistillConfig c = TestConfigs.debianSlice(dir, 400);
+    DistillConfig c = TestConfigs.debianSlice(dir, 240);
+    c.data.split.testFraction = 0.1;
+    c.data.split.validationFraction = 0.2;
     c.teacher.kind = TeacherKind.FINETUNE;
     c.teacher.labels = new ArrayList<>(SECTIONS);
-    c.data.split.labelledPerClass = 6;
+    c.data.split.labelledPerClass = 5;
     c.teacher.finetune.epochs = 2;
     c.teacher.finetune.batchSize = 8;
     c.teacher.finetune.mcLayers = 1;
-    c.score.mcPasses = 3;
+    c.score.mcPasses = 2;
     c.score.batchSize = 16;
     return c;
   }

@@ -177,9 +177,13 @@ public final class BertEncoder extends AbstractBlock {
     return x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
   }
 
-  /** The exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)), as BERT and its ONNX export compute it. */
+  /**
+   * The exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)), as BERT and its ONNX export compute it: libtorch's
+   * fused {@code gelu} (approximate = none), one pass instead of the four element-wise passes of the
+   * formula (which took 40% of a forward here).
+   */
   public static NDArray gelu(NDArray x) {
-    return x.mul(0.5f).mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f));
+    return x.getNDArrayInternal().gelu();
   }
 
   private NDArray dense(ParameterStore ps, String name, NDArray x, boolean training) {
