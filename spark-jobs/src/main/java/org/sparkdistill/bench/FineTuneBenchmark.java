@@ -42,7 +42,7 @@ import org.sparkdistill.udfs.uncertainty.DropoutMask;
  *
  * <pre>
  * java -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 -cp ... \
- *     org.sparkdistill.bench.FineTuneBenchmark target/models/all-minilm-l6-v2 data/debian/debian-sections-20.jsonl.gz 64,128 16
+ *     org.sparkdistill.bench.FineTuneBenchmark target/models/all-minilm-l6-v2 data/debian/debian-sections-20.jsonl.gz 64,128 16 96
  * </pre>
  */
 public final class FineTuneBenchmark {
@@ -53,6 +53,10 @@ public final class FineTuneBenchmark {
     Path data = Path.of(args.length > 1 ? args[1] : "data/debian/debian-sections-20.jsonl.gz");
     String[] lengths = (args.length > 2 ? args[2] : "64,128").split(",");
     int passes = args.length > 3 ? Integer.parseInt(args[3]) : 16;
+    int count = args.length > 4 ? Integer.parseInt(args[4]) : 96;
+    if (count < 65 || count % 32 != 0) {
+      throw new IllegalArgumentException("texts per length must be a multiple of 32 and > 64 (fine-tuning uses 64 + 1), got " + count);
+    }
     int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
     Path onnx = dir.resolve("all-minilm-l6-v2.onnx");
     Path tokenizerFile = dir.resolve("all-minilm-l6-v2-tokenizer.json");
@@ -64,7 +68,7 @@ public final class FineTuneBenchmark {
       int length = Integer.parseInt(l.trim());
       TokenizerSettings settings = new TokenizerSettings(length, true);
       try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile, settings); NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-        List<String> texts = longTexts(data, tokenizer, 96);
+        List<String> texts = longTexts(data, tokenizer, count);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
           ids.add("bench-" + i);
@@ -87,7 +91,7 @@ public final class FineTuneBenchmark {
         scoreRow(teacher, tokenizer, texts.subList(0, 16), ids.subList(0, 16), 0, 0, length, 0); // warm-up
         double plain = scoreRow(teacher, tokenizer, texts, ids, 0, 0, length, ort);
         for (int mcLayers : new int[] {0, 1, 2, 6}) {
-          List<String> t = mcLayers == 6 ? texts.subList(0, 32) : texts;
+          List<String> t = mcLayers == 6 ? texts.subList(0, 16) : texts;
           scoreRowLabelled(teacher, tokenizer, t, ids.subList(0, t.size()), passes, mcLayers, length, ort, plain);
         }
 

@@ -149,6 +149,9 @@ public final class EvaluateStage extends Stage {
         if (c.evaluate.speed) {
           metrics.put("speed", speed(c, head, student));
         }
+      } else if (c.teacher.kind == TeacherKind.FINETUNE && input(TrainTeacherStage.NAME).manifest().metrics().get("teacherParameters") instanceof Number n) {
+        metrics.put("teacherParameters", n.longValue());
+        metrics.put("studentToTeacherParameters", (double) studentParameters / n.longValue());
       }
     }
     try (OutputStream out = output().create(runDir, "metrics.json")) {

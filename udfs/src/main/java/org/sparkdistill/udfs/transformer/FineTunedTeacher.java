@@ -119,13 +119,17 @@ public final class FineTunedTeacher implements AutoCloseable {
       }
       for (int pass = 0; pass < passes; pass++) {
         try (NDManager passManager = tmp.newSubManager()) {
+          // An op's result belongs to its first operand's manager: copies of the inputs in this
+          // pass's manager make every intermediate of the pass freed when it ends, not at batch end
+          // (16 passes of [B, heads, L, L] attention arrays held at once cost hundreds of MB).
           ParameterStore pps = new ParameterStore(passManager, false);
           SeededDropout dropout = new SeededDropout(rowKeys, pass, seed, lower, meta.maxLength());
+          NDArray passMask = inPass(mask, passManager);
           NDArray h =
               base == null
-                  ? encoder.hidden(pps, ids, mask, in.get(2), layers, dropout, false)
-                  : encoder.layers(pps, base, mask, lower, layers, dropout, false);
-          float[][] mc = rows(model.fromHidden(pps, h, mask, dropout, false).get(0));
+                  ? encoder.hidden(pps, inPass(ids, passManager), passMask, inPass(in.get(2), passManager), layers, dropout, false)
+                  : encoder.layers(pps, inPass(base, passManager), passMask, lower, layers, dropout, false);
+          float[][] mc = rows(model.fromHidden(pps, h, passMask, dropout, false).get(0));
           for (int i = 0; i < mc.length; i++) {
             acc.get(i).add(Softmax.softmax(mc[i]));
           }
@@ -139,6 +143,12 @@ public final class FineTunedTeacher implements AutoCloseable {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
+  }
+
+  private static NDArray inPass(NDArray array, NDManager passManager) {
+    NDArray copy = array.duplicate();
+    copy.attach(passManager);
+    return copy;
   }
 
   private static float[][] rows(NDArray array) {
