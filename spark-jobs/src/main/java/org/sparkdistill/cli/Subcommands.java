@@ -41,7 +41,7 @@ final class Subcommands {
     }
   }
 
-  @Command(name = TrainTeacherStage.NAME, description = "Train the teacher head (dropout + linear) on the labelled split.")
+  @Command(name = TrainTeacherStage.NAME, description = "Train the teacher head (dropout + linear) on the labelled split, or fine-tune encoder + head (teacher.kind: finetune).")
   static final class TrainTeacher extends StageCommand {
     @Override
     protected List<Stage> stages(StageContext context) {

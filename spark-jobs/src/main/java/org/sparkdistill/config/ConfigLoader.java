@@ -329,6 +329,9 @@ public final class ConfigLoader {
       errors.add("student.checkpointEveryRounds applies to student.trainer=data-parallel (the driver's loop checkpoints at epoch ends), got "
           + c.student.checkpointEveryRounds + " with student.trainer=" + c.student.trainer + ": set it to 0");
     }
+    if (c.teacher != null && c.teacher.kind == TeacherKind.FINETUNE && c.encoder != null) {
+      org.sparkdistill.teacher.finetune.FineTuneTeacher.validate(c, errors);
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }

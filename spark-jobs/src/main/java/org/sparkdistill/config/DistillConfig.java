@@ -299,7 +299,9 @@ public final class DistillConfig {
 
   /** The teacher: a trained head over the encoder, or a whole TorchScript model. */
   public static final class TeacherSettings extends TrainingSettings {
-    @Setting(doc = "head (encoder + trained dropout/linear head) or torchscript (a whole scripted model, teacher.torchscript).")
+    @Setting(
+        doc = "head (encoder + trained dropout/linear head), torchscript (a whole scripted model, teacher.torchscript) or finetune"
+            + " (the encoder's weights and a head trained together, teacher.finetune.*).")
     public TeacherKind kind = TeacherKind.HEAD;
 
     @Setting(doc = "TorchScript file for teacher.kind: torchscript; the contract is in the README (TorchScript teachers).")
@@ -319,6 +321,9 @@ public final class DistillConfig {
     @Setting(doc = "Labels the teacher head is trained on and predicts (a subset of data.labels, same order); empty: data.labels.")
     public List<String> labels = new ArrayList<>();
 
+    /** {@code teacher.kind: finetune}: how the encoder and head are fine-tuned and scored. */
+    public FineTuneSettings finetune = new FineTuneSettings();
+
     /** The teacher's label set: {@link #labels}, or {@code data.labels} when empty. */
     public List<String> effectiveLabels(DataSettings data) {
       return labels == null || labels.isEmpty() ? data.labels : labels;
@@ -327,6 +332,55 @@ public final class DistillConfig {
     public TeacherSettings() {
       super(200, 32, 0.01, 1e-4, 20, 13);
     }
+  }
+
+  /**
+   * {@code teacher.kind: finetune}: all-MiniLM-L6-v2's weights read from {@code encoder.model}'s
+   * initializers plus a linear head over the pooled (and, with {@code encoder.normalize}, normalised)
+   * vector, trained together on the labelled train split with AdamW, warm-up and linear decay,
+   * gradient clipping and early stopping on validation; {@code teacher.dropout} is the head's
+   * dropout, {@code teacher.seed} seeds it. Cost: a step about 3 forwards per text (about 2.7 GFLOP
+   * per 128-token text each), see the README section "Trainable teacher".
+   */
+  public static final class FineTuneSettings {
+    @Setting(doc = "Maximum epochs; the learning rate decays linearly to 0 at their end; early stopping usually ends sooner.", min = 1)
+    public int epochs = 8;
+
+    @Setting(doc = "Texts per optimizer step.", min = 1)
+    public int batchSize = 16;
+
+    @Setting(doc = "Peak AdamW learning rate of the encoder (typical 2e-5 to 1e-4).", min = 0, minExclusive = true)
+    public double learningRate = 5e-5;
+
+    @Setting(doc = "Peak AdamW learning rate of the freshly initialised head (reads a unit-length vector: needs a larger rate).", min = 0, minExclusive = true)
+    public double headLearningRate = 1e-2;
+
+    @Setting(doc = "Decoupled AdamW weight decay (not on biases and LayerNorms).", min = 0)
+    public double weightDecay = 0.01;
+
+    @Setting(doc = "Share of all optimizer steps over which the learning rate rises linearly from 0.", min = 0, max = 1, maxExclusive = true)
+    public double warmupFraction = 0.1;
+
+    @Setting(doc = "Global gradient-norm clipping threshold.", min = 0, minExclusive = true)
+    public double maxGradNorm = 1.0;
+
+    @Setting(doc = "Epochs without a better validation accuracy before fine-tuning stops.", min = 1)
+    public int patience = 3;
+
+    @Setting(doc = "Dropout after the embeddings and on each layer's attention and feed-forward outputs (BERT: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double hiddenDropout = 0.1;
+
+    @Setting(doc = "Dropout on the attention probabilities (BERT: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double attentionDropout = 0.1;
+
+    @Setting(doc = "Attention heads of the encoder (not stored in an ONNX file's weights; all-MiniLM-L6-v2: 12).", min = 1)
+    public int attentionHeads = 12;
+
+    @Setting(
+        doc = "MC dropout in score: the top N encoder layers (and the head) run score.mcPasses times with seeded masks, the"
+            + " lower layers once; 0: the head only; the layer count: the whole model. Cost: about 1 + K*N/layers forwards.",
+        min = 0)
+    public int mcLayers = 1;
   }
 
   /** Monte-Carlo-dropout scoring. */

@@ -3,6 +3,6 @@
  * (accuracy, macro-F1, expected calibration error, confusion matrix) accumulated row by row, {@link
  * org.sparkdistill.evaluate.Agreement} between two predictors, {@link
  * org.sparkdistill.evaluate.MeanStd} over repeated runs, and {@link
- * org.sparkdistill.evaluate.OnnxParameterCounter} for model size.
+ * org.sparkdistill.udfs.onnx.OnnxParameterCounter} for model size.
  */
 package org.sparkdistill.evaluate;

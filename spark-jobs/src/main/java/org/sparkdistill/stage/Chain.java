@@ -10,11 +10,14 @@ import org.sparkdistill.config.TeacherKind;
 public final class Chain {
   private Chain() {}
 
-  /** prepare → encode → train-teacher → score (a TorchScript teacher: prepare → score). */
+  /** prepare → encode → train-teacher → score (a TorchScript teacher: prepare → score; a fine-tuned one: prepare → train-teacher → score). */
   public static List<Stage> teacher(StageContext context) {
     StageGraph g = context.graph();
     if (context.config().teacher.kind == TeacherKind.TORCHSCRIPT) {
       return List.of(g.stage(PrepareStage.NAME), g.stage(ScoreStage.NAME));
+    }
+    if (context.config().teacher.kind == TeacherKind.FINETUNE) {
+      return List.of(g.stage(PrepareStage.NAME), g.stage(TrainTeacherStage.NAME), g.stage(ScoreStage.NAME));
     }
     return List.of(g.stage(PrepareStage.NAME), g.stage(EncodeStage.NAME), g.stage(TrainTeacherStage.NAME), g.stage(ScoreStage.NAME));
   }

@@ -26,7 +26,7 @@ import org.sparkdistill.report.RunReport;
 import org.sparkdistill.report.StageTimes;
 import org.sparkdistill.evaluate.ClassificationMetrics;
 import org.sparkdistill.evaluate.EvaluationReport;
-import org.sparkdistill.evaluate.OnnxParameterCounter;
+import org.sparkdistill.udfs.onnx.OnnxParameterCounter;
 import org.sparkdistill.evaluate.SpeedComparison;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
@@ -149,6 +149,9 @@ public final class EvaluateStage extends Stage {
         if (c.evaluate.speed) {
           metrics.put("speed", speed(c, head, student));
         }
+      } else if (c.teacher.kind == TeacherKind.FINETUNE && input(TrainTeacherStage.NAME).manifest().metrics().get("teacherParameters") instanceof Number n) {
+        metrics.put("teacherParameters", n.longValue());
+        metrics.put("studentToTeacherParameters", (double) studentParameters / n.longValue());
       }
     }
     try (OutputStream out = output().create(runDir, "metrics.json")) {

@@ -19,6 +19,7 @@ import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.spark.ModelFiles;
 import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.teacher.HeadFile;
+import org.sparkdistill.teacher.finetune.FineTuneTeacher;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
 import org.sparkdistill.udfs.inference.TorchScriptScorePartitions;
 import org.sparkdistill.udfs.model.LinearHead;
@@ -37,6 +38,9 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  *       retries. Cost: K·C·d multiply-adds per row, seconds for the whole cache.
  *   <li>{@code teacher.kind: torchscript}: the whole scripted model over the prepared texts,
  *       encode and score in one pass: K + 1 forwards per batch.
+ *   <li>{@code teacher.kind: finetune}: the fine-tuned encoder + head over the prepared texts; MC
+ *       dropout over the head and the top {@code teacher.finetune.mcLayers} layers with masks from
+ *       (row id, pass, site, layer, seed): one forward plus K forwards of the top layers per batch.
  * </ul>
  */
 public final class ScoreStage extends Stage {
@@ -67,7 +71,14 @@ public final class ScoreStage extends Stage {
         StagePlan.of(NAME)
             .settings(c, "teacher.kind", "score.mcPasses", "score.seed")
             .labels(c.teacher.effectiveLabels(c.data));
-    if (torchscript()) {
+    if (c.teacher.kind == TeacherKind.FINETUNE) {
+      var conf = context.spark().sparkContext().hadoopConfiguration();
+      plan.input("examples", input(PrepareStage.NAME).fingerprint())
+          .input("teacher", input(TrainTeacherStage.NAME).fingerprint())
+          .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", c.encoder.tokenizer, conf))
+          // masks come from (row id, pass, site, layer, seed): the batch size does not shape them
+          .settings(c, "teacher.finetune.mcLayers", "encoder.maxLength", "encoder.truncation");
+    } else if (torchscript()) {
       var conf = context.spark().sparkContext().hadoopConfiguration();
       StageInput examples = input(PrepareStage.NAME);
       plan.input("examples", examples.fingerprint())
@@ -95,7 +106,9 @@ public final class ScoreStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
     Dataset<Row> scores;
-    if (torchscript()) {
+    if (c.teacher.kind == TeacherKind.FINETUNE) {
+      scores = FineTuneTeacher.score(c, input(PrepareStage.NAME), FineTuneTeacher.spec(c, input(TrainTeacherStage.NAME), plan.labels()));
+    } else if (torchscript()) {
       Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples());
       SerializableConfiguration hadoop = ModelFiles.sessionConf();
       TorchScriptSpec spec =

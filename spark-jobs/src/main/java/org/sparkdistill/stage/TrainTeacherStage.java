@@ -17,6 +17,7 @@ import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.HeadTrainer;
 import org.sparkdistill.teacher.TrainedHead;
+import org.sparkdistill.teacher.finetune.FineTuneTeacher;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.schema.RowArrays;
@@ -45,12 +46,17 @@ public final class TrainTeacherStage extends Stage {
 
   @Override
   protected String description() {
-    return "train-teacher: dropout + linear head on the labelled split";
+    return context.config().teacher.kind == TeacherKind.FINETUNE
+        ? "train-teacher: fine-tune the encoder and a head on the labelled split"
+        : "train-teacher: dropout + linear head on the labelled split";
   }
 
   @Override
   public StagePlan plan() {
     DistillConfig.TeacherSettings t = context.config().teacher;
+    if (t.kind == TeacherKind.FINETUNE) {
+      return FineTuneTeacher.trainPlan(NAME, context.config(), input(PrepareStage.NAME), context.spark().sparkContext().hadoopConfiguration());
+    }
     if (t.kind != TeacherKind.HEAD) {
       throw new IllegalStateException("train-teacher trains a head; teacher.kind is " + t.kind + " (a TorchScript teacher is already trained)");
     }
@@ -68,6 +74,9 @@ public final class TrainTeacherStage extends Stage {
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig.TeacherSettings t = context.config().teacher;
+    if (t.kind == TeacherKind.FINETUNE) {
+      return FineTuneTeacher.train(context.config(), plan, input(PrepareStage.NAME), output(), runDir, plan.labels());
+    }
     List<String> labels = plan.labels();
     Dataset<Row> features = EncodeStage.featuresWithExamples(input(PrepareStage.NAME), input(EncodeStage.NAME));
     if (!labels.equals(context.config().data.labels)) {

@@ -42,7 +42,7 @@ class ConfigLoaderTest {
   @Test
   void badEnumValuesListTheValidOnes() {
     assertThatThrownBy(() -> local("teacher.kind=onnx"))
-        .hasMessage("--set teacher.kind=onnx: expected one of [head, torchscript], got 'onnx'");
+        .hasMessage("--set teacher.kind=onnx: expected one of [head, torchscript, finetune], got 'onnx'");
     assertThatThrownBy(() -> local("student.mode=lelp"))
         .hasMessage("--set student.mode=lelp: expected one of [kd, labels], got 'lelp'");
     assertThatThrownBy(() -> local("encoder.pooling=max"))
@@ -67,7 +67,7 @@ class ConfigLoaderTest {
   void fileTypeErrorsNameTheFileAndKey() throws Exception {
     Path conf = Files.writeString(tmp.resolve("c.yaml"), "data:\n  labels: [a, b]\nteacher:\n  kind: onnx\n");
     assertThatThrownBy(() -> ConfigLoader.load(conf, List.of()))
-        .hasMessage("config file " + conf + ", key teacher.kind: expected one of [head, torchscript], got 'onnx'");
+        .hasMessage("config file " + conf + ", key teacher.kind: expected one of [head, torchscript, finetune], got 'onnx'");
     Path ints = Files.writeString(tmp.resolve("i.yaml"), "data:\n  labels: [a, b]\nscore:\n  mcPasses: 2.5\n");
     assertThatThrownBy(() -> ConfigLoader.load(ints, List.of()))
         .hasMessageContaining("config file " + ints + ", key score.mcPasses: expected an integer, got ");

@@ -125,7 +125,7 @@ class SettingsTest {
     }
     assertThat(text)
         .contains("encoder.maxLength  (int, in [2, 8192])  default: 128")
-        .contains("teacher.kind  (head|torchscript)  default: head")
+        .contains("teacher.kind  (head|torchscript|finetune)  default: head")
         .contains("teacher.seed  (long)  default: 13")
         .contains("student.seed  (long)  default: 5")
         .contains("data.format  (debian-jsonl|imdb-json|parquet|csv|tsv|jsonl)  default: debian-jsonl")

@@ -49,8 +49,8 @@ public final class LelpMethod implements DistillationMethod {
   public LelpMethod(DistillConfig config) {
     this.config = config;
     this.lelp = config.targets.lelp;
-    if (lelp.nullSpace && config.teacher.kind == TeacherKind.TORCHSCRIPT) {
-      throw new IllegalArgumentException("targets.lelp.nullSpace needs a head teacher's W (teacher.kind head); a TorchScript teacher has none: set targets.lelp.nullSpace=false");
+    if (lelp.nullSpace && config.teacher.kind != TeacherKind.HEAD) {
+      throw new IllegalArgumentException("targets.lelp.nullSpace needs a head teacher's W (teacher.kind head); a TorchScript or fine-tuned teacher has none over the cached encoder features: set targets.lelp.nullSpace=false");
     }
     estimator(); // validates every value once, at creation
   }

@@ -1,4 +1,4 @@
-package org.sparkdistill.evaluate;
+package org.sparkdistill.udfs.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
