@@ -65,10 +65,19 @@ class MultiJvmEncodeScoreTest {
     spark = session("local-cluster[2,1,1024]");
     Map<String, Row> clusterScores;
     try {
+      // Under load the second executor can register after a quick probe has run on the first:
+      // wait for both (the driver counts as one more), and give each probe task some work.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+      while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
       List<String> jvms =
           new JavaSparkContext(spark.sparkContext())
               .parallelize(List.of(1, 2, 3, 4, 5, 6, 7, 8), 8)
-              .map(i -> ManagementFactory.getRuntimeMXBean().getName())
+              .map(i -> {
+                Thread.sleep(250);
+                return ManagementFactory.getRuntimeMXBean().getName();
+              })
               .distinct()
               .collect();
       assertThat(jvms).hasSize(2).doesNotContain(ManagementFactory.getRuntimeMXBean().getName());
