@@ -28,6 +28,7 @@ import org.sparkdistill.udfs.student.StudentArchitecture;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.Gradients;
 import org.sparkdistill.udfs.train.ResumableAdam;
+import org.sparkdistill.udfs.train.TorchRandom;
 import org.sparkdistill.udfs.train.TrainingBatch;
 import org.sparkdistill.udfs.train.TrainingStep;
 
@@ -50,10 +51,15 @@ import org.sparkdistill.udfs.train.TrainingStep;
  * </ul>
  *
  * Dropout is reseeded per (seed, epoch, round, partition, step), and results are combined in a
- * fixed order, meant to make a retried task or round give the same weights; two local-mode runs
- * with two partitions were once seen to differ (cause not found), so that is not yet guaranteed. DJL 0.32 lets one gradient
- * collector record per JVM ({@link TrainingStep} holds a JVM-wide lock): give training stages one
- * task per executor JVM ({@code spark.task.cpus} = executor cores). Rows stream from the
+ * fixed order, so a retried task or round, or a second run, gives bit-identical weights. A task
+ * holds {@link TorchRandom#LOCK} from loading the broadcast weights to returning its result: with
+ * only the step locked, a second task loading its copy of the weights in the same JVM while the
+ * first drew its dropout masks changed those masks (2 of 7 repeated two-partition runs in local
+ * mode differed from the others; 0 of 16 with the load locked too; the libtorch mechanism is not
+ * pinned down). Tasks in one
+ * JVM therefore train one at a time, and DJL 0.32 lets only one gradient collector record per JVM
+ * anyway: give training stages one task per executor JVM ({@code spark.task.cpus} = executor
+ * cores). Rows stream from the
  * persisted, partitioned Parquet handoff; neither a task nor the driver holds more than a batch
  * of rows. Traffic per round: the weights broadcast once, and per task its gradients or weights
  * back (4 bytes per parameter each).
@@ -266,6 +272,16 @@ public final class DataParallelEpochs implements EpochRunner {
 
     @Override
     public Iterator<TaskResult> call(Integer partition, Iterator<Row> rows) throws IOException {
+      // The whole task, not only the step: see the class comment on determinism.
+      TorchRandom.LOCK.lock();
+      try {
+        return train(partition, rows);
+      } finally {
+        TorchRandom.LOCK.unlock();
+      }
+    }
+
+    private Iterator<TaskResult> train(int partition, Iterator<Row> rows) throws IOException {
       long skip = (long) round * localSteps * batchSize;
       for (long i = 0; i < skip && rows.hasNext(); i++) {
         rows.next();
