@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
       LelpCommand.class,
       LelpBenchCommand.class,
       TrainBenchmarkCommand.class,
+      ScaleCommand.class,
       InspectCommands.Status.class,
       InspectCommands.Verify.class,
       Subcommands.Leakage.class,

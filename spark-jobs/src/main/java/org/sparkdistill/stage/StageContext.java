@@ -16,6 +16,7 @@ public final class StageContext {
   private final boolean overwrite;
   private final java.util.Set<String> rebuild;
   private final StageGraph graph;
+  private final java.util.Map<String, java.util.function.Function<StageContext, Stage>> replacements;
 
   /**
    * @param overwrite replace an existing output whose plan differs (atomically) instead of refusing
@@ -28,10 +29,16 @@ public final class StageContext {
    * @param rebuild stages that recompute even when up to date ({@code --rebuild}, see {@link Rebuild})
    */
   public StageContext(SparkSession spark, DistillConfig config, boolean overwrite, java.util.Set<String> rebuild) {
+    this(spark, config, overwrite, rebuild, java.util.Map.of());
+  }
+
+  private StageContext(
+      SparkSession spark, DistillConfig config, boolean overwrite, java.util.Set<String> rebuild, java.util.Map<String, java.util.function.Function<StageContext, Stage>> replacements) {
     this.spark = spark;
     this.config = config;
     this.overwrite = overwrite;
     this.rebuild = java.util.Set.copyOf(rebuild);
+    this.replacements = java.util.Map.copyOf(replacements);
     this.graph = new StageGraph(this);
   }
 
@@ -40,7 +47,26 @@ public final class StageContext {
     this.config = config;
     this.overwrite = parent.overwrite;
     this.rebuild = parent.rebuild;
+    this.replacements = parent.replacements;
     this.graph = new StageGraph(this, parent.graph);
+  }
+
+  /**
+   * The same run with the stage named {@code stage} built by {@code factory} instead of the
+   * built-in one (e.g. the {@code scale} benchmark's hashing stand-in for {@code encode}). The
+   * replacement keeps the name, so downstream stages check its output against its own plan; it
+   * must record in that plan whatever distinguishes its output, so a built-in stage never takes
+   * it for its own.
+   */
+  public StageContext replacing(String stage, java.util.function.Function<StageContext, Stage> factory) {
+    java.util.Map<String, java.util.function.Function<StageContext, Stage>> all = new java.util.HashMap<>(replacements);
+    all.put(stage, factory);
+    return new StageContext(spark, config, overwrite, rebuild, all);
+  }
+
+  /** The factory replacing the built-in stage {@code stage}, or null. */
+  java.util.function.Function<StageContext, Stage> replacement(String stage) {
+    return replacements.get(stage);
   }
 
   /** Stages that recompute even when up to date ({@code --rebuild}). */
@@ -50,7 +76,7 @@ public final class StageContext {
 
   /** The same session, flags and rebuild set with another configuration (its own stage graph). */
   public StageContext with(DistillConfig other) {
-    return new StageContext(spark, other, overwrite, rebuild);
+    return new StageContext(spark, other, overwrite, rebuild, replacements);
   }
 
   public SparkSession spark() {

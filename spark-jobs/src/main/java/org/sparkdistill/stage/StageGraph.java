@@ -53,11 +53,15 @@ public final class StageGraph {
     return stages.computeIfAbsent(
         name,
         n -> {
-          Function<StageContext, Stage> factory = STAGES.get(n);
+          Function<StageContext, Stage> factory = context.replacement(n) != null ? context.replacement(n) : STAGES.get(n);
           if (factory == null) {
             throw new IllegalArgumentException("unknown stage '" + n + "': stages are " + new java.util.TreeSet<>(STAGES.keySet()));
           }
-          return factory.apply(context);
+          Stage stage = factory.apply(context);
+          if (!stage.name().equals(n)) {
+            throw new IllegalArgumentException("the stage replacing '" + n + "' is named '" + stage.name() + "': a replacement keeps the name of the stage it replaces");
+          }
+          return stage;
         });
   }
 

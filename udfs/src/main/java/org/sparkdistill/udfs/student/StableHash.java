@@ -15,18 +15,18 @@ import java.nio.charset.StandardCharsets;
  *           return z XOR (z >>> 31)                  // SplitMix64's finaliser
  * </pre>
  */
-final class StableHash {
+public final class StableHash {
 
   private static final long FNV_OFFSET = 0xcbf29ce484222325L;
   private static final long FNV_PRIME = 0x100000001b3L;
 
   private StableHash() {}
 
-  static long hash(String text, long seed) {
+  public static long hash(String text, long seed) {
     return hash(text.getBytes(StandardCharsets.UTF_8), seed);
   }
 
-  static long hash(byte[] bytes, long seed) {
+  public static long hash(byte[] bytes, long seed) {
     long h = FNV_OFFSET ^ mix(seed);
     for (byte b : bytes) {
       h = (h ^ (b & 0xff)) * FNV_PRIME;
@@ -34,7 +34,7 @@ final class StableHash {
     return mix(h);
   }
 
-  static long mix(long z) {
+  public static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
     z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
     return z ^ (z >>> 31);
