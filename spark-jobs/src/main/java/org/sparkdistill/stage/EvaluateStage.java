@@ -98,8 +98,10 @@ public final class EvaluateStage extends Stage {
     Dataset<Row> joined =
         predictions.join(teacher, Columns.ID).select(Columns.LABEL, Columns.PREDICTED, Columns.PROBABILITIES, "teacher_predicted", "teacher_logits", Columns.SPLIT);
     // Temperature scaling, fitted on validation (never on test): teacher on its logits, the student
-    // on the log of its stored probabilities.
-    List<Row> validation = joined.filter(functions.col(Columns.SPLIT).equalTo(Split.VALIDATION.value())).collectAsList();
+    // on the log of its stored probabilities. Only the labelled validation rows (the label budget's
+    // validationPerClass), so what the driver holds does not grow with the dataset.
+    List<Row> validation =
+        joined.filter(functions.col(Columns.SPLIT).equalTo(Split.VALIDATION.value()).and(functions.col(Columns.LABEL).isNotNull())).collectAsList();
     Calibration teacherCalibration =
         Calibration.fit(validation.stream().map(r -> Calibration.LabelledLogits.of(r, 0, 4, labels, false)).iterator(), labels, c.evaluate.calibrationBins);
     Calibration studentCalibration =

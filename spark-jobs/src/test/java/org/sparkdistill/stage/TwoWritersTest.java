@@ -12,26 +12,54 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.OutputLock;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
 
 /**
- * Two JVMs running {@code encode} on one output: while the first (a child JVM) writes, the second
- * (this JVM) is refused with a message naming the first's process and run, and touches nothing;
- * the first publishes its output whole, which the second then reuses.
+ * Two JVMs running one stage on one output ({@code encode}, and {@code train-student}, whose
+ * concurrent runs once published one run's student under the other's manifest): while the first
+ * (a child JVM) writes, the second (this JVM) is refused with a message naming the first's process
+ * and run, and touches nothing; the first publishes its output whole, which the second then reuses.
  */
 class TwoWritersTest {
   private static final int ROWS = 240;
 
   @TempDir Path tmp;
 
+  /** The slice both JVMs run: the Debian test slice, with enough student epochs to be caught writing. */
+  static org.sparkdistill.config.DistillConfig config(Path work, int rows) {
+    org.sparkdistill.config.DistillConfig c = TestConfigs.debianSlice(work, rows);
+    c.student.epochs = 12;
+    return c;
+  }
+
   @Test
   void aSecondEncodeOnTheSameOutputIsRefusedNamingTheOwner() throws Exception {
     Path work = tmp.resolve("work");
-    StageContext context = new StageContext(SharedSpark.session(), TestConfigs.debianSlice(work, ROWS), false);
+    StageContext context = new StageContext(SharedSpark.session(), config(work, ROWS), false);
     long prepared = new PrepareStage(context).run().manifest().rowCount();
+    StageResult again = secondWriterIsRefused(context, work, EncodeStage.NAME);
+    assertThat(again.manifest().rowCount()).isEqualTo(prepared);
+  }
+
+  @Test
+  void aSecondTrainStudentOnTheSameOutputIsRefusedNamingTheOwner() throws Exception {
+    Path work = tmp.resolve("work");
+    StageContext context = new StageContext(SharedSpark.session(), config(work, ROWS), false);
+    for (String upstream : List.of(PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME, TargetsStage.NAME)) {
+      context.graph().stage(upstream).run();
+    }
+    StageResult again = secondWriterIsRefused(context, work, TrainStudentStage.NAME);
+    // The published student is the child's, described by the child's manifest.
+    assertThat(again.manifest().metrics()).containsKey("validationAccuracy");
+    assertThat(again.manifest().files()).isNotEmpty();
+  }
+
+  /** Starts the stage in a child JVM, runs it here while the child holds the lock, and returns this JVM's rerun after the child's publication. */
+  private StageResult secondWriterIsRefused(StageContext context, Path work, String stageName) throws Exception {
+    Stage stage = context.graph().stage(stageName);
+    Path outputDir = Paths.get(stage.output().dir().toUri().getPath());
 
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -40,34 +68,37 @@ class TwoWritersTest {
         command.add(arg);
       }
     }
-    command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), EncodeInAnotherJvm.class.getName(), work.toString(), Integer.toString(ROWS)));
+    command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), StageInAnotherJvm.class.getName(), stageName, work.toString(), Integer.toString(ROWS)));
     Path log = tmp.resolve("first.log");
     Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      Path lock = work.resolve(EncodeStage.NAME).resolve(OutputLock.FILE_NAME);
+      Path lock = lock(outputDir);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (!Files.exists(lock)) {
-        assertThat(first.isAlive()).as("the first encode is still running (see %s)", log).isTrue();
-        assertThat(System.nanoTime()).as("the first encode took its lock within 180 s").isLessThan(deadline);
+        assertThat(first.isAlive()).as("the first %s is still running (see %s)", stageName, log).isTrue();
+        assertThat(System.nanoTime()).as("the first %s took its lock within 180 s", stageName).isLessThan(deadline);
         Thread.sleep(20);
       }
-      assertThatThrownBy(() -> new EncodeStage(context).run())
+      assertThatThrownBy(stage::run)
           .isInstanceOf(OutputLock.HeldException.class)
-          .hasMessageContaining("output " + work.resolve(EncodeStage.NAME) + " is being written by run ")
+          .hasMessageContaining("output " + outputDir + " is being written by run ")
           .hasMessageContaining(first.pid() + "@")
-          .hasMessageContaining("of stage encode")
+          .hasMessageContaining("of stage " + stageName)
           .hasMessageContaining("one writer per output");
       assertThat(first.waitFor(300, TimeUnit.SECONDS)).isTrue();
-      assertThat(first.exitValue()).as("the first encode, log %s", log).isZero();
+      assertThat(first.exitValue()).as("the first %s, log %s", stageName, log).isZero();
     } finally {
       first.destroyForcibly();
     }
-    assertThat(Files.readString(log)).contains("ENCODED ");
+    assertThat(Files.readString(log)).contains("RAN " + stageName);
     // The refused run left the first run's output whole: this JVM now finds it up to date.
-    StageResult again = new EncodeStage(context).run();
+    StageResult again = context.graph().stage(stageName).run();
     assertThat(again.skipped()).isTrue();
-    Manifest manifest = again.manifest();
-    assertThat(manifest.rowCount()).isEqualTo(prepared);
-    assertThat(Files.exists(work.resolve(EncodeStage.NAME).resolve(OutputLock.FILE_NAME))).isFalse();
+    assertThat(Files.exists(lock(outputDir))).isFalse();
+    return again;
+  }
+
+  private static Path lock(Path outputDir) {
+    return outputDir.resolve(OutputLock.FILE_NAME);
   }
 }
