@@ -1,8 +1,7 @@
 package org.sparkdistill.bench;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +39,11 @@ import org.sparkdistill.stage.TrainTeacherStage;
  *
  * <p>Per stage it prints seconds and microseconds per generated row at each size, the ratio of the
  * largest size's per-row time to the smallest's (linear scaling: about 1; a fixed cost per stage
- * makes it below 1), and the least-squares fit time = a + b·rows over all sizes. The peak heap of
- * this JVM per size is printed beside the maximum heap: run it with {@code DRIVER_MEMORY=1g} to
- * show that 1M rows pass with a 1 GB driver (in local mode the tasks share that heap too).
+ * makes it below 1), and the least-squares fit time = a + b·rows over all sizes. The most heap
+ * this JVM had in use per size (sampled, garbage included) is printed beside the maximum heap: run
+ * it with {@code DRIVER_MEMORY=1g} to show that 1M rows pass with a 1 GB driver (in local mode the
+ * tasks share that heap too). Time per row is only comparable between sizes measured under the
+ * same load: the figures of a reused size are those of the run that made it.
  *
  * <p>Each size runs in {@code <workDir>/scale/n<N>}, its generated data in {@code
  * <workDir>/scale/data/}. Cost: dominated by {@code train-student} (one epoch over the train and
@@ -62,8 +63,16 @@ public final class ScaleBenchmark {
     }
   }
 
-  /** One size: its cells, and this JVM's peak and maximum heap while it ran (bytes). */
-  public record Size(long rows, List<Cell> cells, long peakHeap, long maxHeap) {}
+  /**
+   * One size: its cells, and this JVM's heap while its stages ran (bytes): the most in use,
+   * garbage included, sampled every 50 ms, and the maximum ({@code -Xmx}).
+   */
+  public record Size(long rows, List<Cell> cells, long peakHeap, long maxHeap) {
+    /** Every stage was reused from an earlier run, so the heap figure says nothing. */
+    public boolean reused() {
+      return cells.stream().allMatch(Cell::reused);
+    }
+  }
 
   private final StageContext base;
   private final int dim;
@@ -108,24 +117,65 @@ public final class ScaleBenchmark {
       base.spark().sparkContext().setJobGroup("scale", "scale: generating " + rows + " texts", false);
       SyntheticTexts.write(base.spark(), new Path(c.data.path), rows, seed, c.data.labels, partitions);
       base.spark().sparkContext().clearJobGroup();
-      List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP).toList();
-      System.gc();
-      heap.forEach(MemoryPoolMXBean::resetPeakUsage);
       List<Cell> cells = new ArrayList<>();
-      for (String name : STAGES) {
-        Stage stage = context.graph().stage(name);
-        StageResult result = stage.run();
-        System.out.println("n=" + rows + " " + result.summary());
-        Object recorded = result.manifest().metrics().get("seconds");
-        double seconds = result.skipped() && recorded instanceof Number n ? n.doubleValue() : result.seconds();
-        cells.add(new Cell(rows, name, seconds, result.manifest().rowCount(), result.skipped()));
+      long peak;
+      try (HeapSampler heap = new HeapSampler()) {
+        for (String name : STAGES) {
+          Stage stage = context.graph().stage(name);
+          StageResult result = stage.run();
+          System.out.println("n=" + rows + " " + result.summary());
+          Object recorded = result.manifest().metrics().get("seconds");
+          double seconds = result.skipped() && recorded instanceof Number n ? n.doubleValue() : result.seconds();
+          cells.add(new Cell(rows, name, seconds, result.manifest().rowCount(), result.skipped()));
+        }
+        peak = heap.peak();
       }
-      long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
       Size size = new Size(rows, cells, peak, Runtime.getRuntime().maxMemory());
       LOG.info("scale n={}: peak heap {} MiB of {} MiB", rows, peak >> 20, size.maxHeap() >> 20);
       out.add(size);
     }
     return out;
+  }
+
+  /** The most heap in use while it is open, sampled every 50 ms on a daemon thread. */
+  private static final class HeapSampler implements AutoCloseable {
+    private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    HeapSampler() {
+      thread =
+          new Thread(
+              () -> {
+                while (running) {
+                  sample();
+                  try {
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "scale-heap-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void sample() {
+      peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+    }
+
+    long peak() {
+      sample();
+      return peak.get();
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      thread.interrupt();
+    }
   }
 
   /** Least-squares (a, b) of seconds = a + b·rows; b is NaN with fewer than two distinct sizes. */
@@ -176,9 +226,9 @@ public final class ScaleBenchmark {
       row(out, label, sizes, e.getValue());
     }
     row(out, "**train-teacher to predict**", sizes, measured);
-    out.append("| peak heap / max heap (MiB) |");
+    out.append("| heap in use at most (garbage included) / max heap, MiB |");
     for (Size s : sizes) {
-      out.append(String.format(Locale.ROOT, " %d / %d |", s.peakHeap() >> 20, s.maxHeap() >> 20));
+      out.append(s.reused() ? " (reused) |" : String.format(Locale.ROOT, " %d / %d |", s.peakHeap() >> 20, s.maxHeap() >> 20));
     }
     out.append(" | |\n");
     return out.toString();

@@ -74,7 +74,7 @@ class ScaleBenchmarkTest {
       }
     }
     String table = ScaleBenchmark.table(again);
-    assertThat(table).contains("| score |", "| train-student |", "| encode (hashing stand-in) |", "1,200 rows", "2,400 rows", "peak heap");
+    assertThat(table).contains("| score |", "| train-student |", "| encode (hashing stand-in) |", "1,200 rows", "2,400 rows", "heap in use at most");
 
     // The built-in encode stage never takes the hashing output for its own.
     StageContext builtIn = new StageContext(spark, bench.config(2400), false);
