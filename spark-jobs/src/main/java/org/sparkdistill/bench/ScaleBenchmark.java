@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,11 +56,7 @@ public final class ScaleBenchmark {
       List.of(PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME, TargetsStage.NAME, TrainStudentStage.NAME, PredictStage.NAME);
 
   /** One stage at one size. */
-  public record Cell(long rows, String stage, double seconds, long outputRows, boolean reused) {
-    public double microsPerRow() {
-      return 1e6 * seconds / rows;
-    }
-  }
+  public record Cell(String stage, double seconds, long outputRows, boolean reused) {}
 
   /**
    * One size: its cells, and this JVM's heap while its stages ran (bytes): the most in use,
@@ -126,7 +121,7 @@ public final class ScaleBenchmark {
           System.out.println("n=" + rows + " " + result.summary());
           Object recorded = result.manifest().metrics().get("seconds");
           double seconds = result.skipped() && recorded instanceof Number n ? n.doubleValue() : result.seconds();
-          cells.add(new Cell(rows, name, seconds, result.manifest().rowCount(), result.skipped()));
+          cells.add(new Cell(name, seconds, result.manifest().rowCount(), result.skipped()));
         }
         peak = heap.peak();
       }
@@ -208,22 +203,15 @@ public final class ScaleBenchmark {
     }
     out.append(" per-row time, largest / smallest | fit: a (s) + b (µs/row) |\n|---|");
     out.append("---:|".repeat(sizes.size())).append("---:|---|\n");
-    Map<String, double[]> byStage = new LinkedHashMap<>();
-    for (String stage : STAGES) {
-      byStage.put(stage, sizes.stream().mapToDouble(s -> seconds(s, stage)).toArray());
-    }
     double[] measured = new double[sizes.size()];
     for (String stage : STAGES) {
+      double[] t = sizes.stream().mapToDouble(s -> seconds(s, stage)).toArray();
+      row(out, stage.equals(EncodeStage.NAME) ? "encode (hashing stand-in)" : stage, sizes, t);
       if (!stage.equals(PrepareStage.NAME) && !stage.equals(EncodeStage.NAME)) {
-        double[] t = byStage.get(stage);
         for (int i = 0; i < t.length; i++) {
           measured[i] += t[i];
         }
       }
-    }
-    for (Map.Entry<String, double[]> e : byStage.entrySet()) {
-      String label = e.getKey().equals(EncodeStage.NAME) ? "encode (hashing stand-in)" : e.getKey();
-      row(out, label, sizes, e.getValue());
     }
     row(out, "**train-teacher to predict**", sizes, measured);
     out.append("| heap in use at most (garbage included) / max heap, MiB |");

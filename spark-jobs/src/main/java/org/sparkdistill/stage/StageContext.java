@@ -64,9 +64,9 @@ public final class StageContext {
     return new StageContext(spark, config, overwrite, rebuild, all);
   }
 
-  /** The factory replacing the built-in stage {@code stage}, or null. */
-  java.util.function.Function<StageContext, Stage> replacement(String stage) {
-    return replacements.get(stage);
+  /** The factory replacing the built-in stage {@code stage}, or {@code builtIn}. */
+  java.util.function.Function<StageContext, Stage> replacementOr(String stage, java.util.function.Function<StageContext, Stage> builtIn) {
+    return replacements.getOrDefault(stage, builtIn);
   }
 
   /** Stages that recompute even when up to date ({@code --rebuild}). */

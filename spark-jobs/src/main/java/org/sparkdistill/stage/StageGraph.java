@@ -53,7 +53,7 @@ public final class StageGraph {
     return stages.computeIfAbsent(
         name,
         n -> {
-          Function<StageContext, Stage> factory = context.replacement(n) != null ? context.replacement(n) : STAGES.get(n);
+          Function<StageContext, Stage> factory = context.replacementOr(n, STAGES.get(n));
           if (factory == null) {
             throw new IllegalArgumentException("unknown stage '" + n + "': stages are " + new java.util.TreeSet<>(STAGES.keySet()));
           }
