@@ -142,6 +142,26 @@ public final class LinearHead implements Serializable {
     return dropoutRate;
   }
 
+  /**
+   * A copy of W laid out by input: element {@code [j·C + c]} is W[c][j], so the C weights that
+   * input j feeds are contiguous. Cost: one C·d copy; callers that need it per row keep it.
+   */
+  public float[] weightsByInput() {
+    int numClasses = bias.length;
+    float[] out = new float[weights.length];
+    for (int c = 0, base = 0; c < numClasses; c++, base += inputDim) {
+      for (int j = 0; j < inputDim; j++) {
+        out[j * numClasses + c] = weights[base + j];
+      }
+    }
+    return out;
+  }
+
+  /** A copy of b, one value per class. */
+  public float[] bias() {
+    return bias.clone();
+  }
+
   /** C·d + C. */
   public long parameterCount() {
     return (long) weights.length + bias.length;

@@ -92,6 +92,40 @@ public final class DropoutMask {
     return features;
   }
 
+  /**
+   * The positions that {@link #mask(long, int, long, int, double) mask(rowKey, pass, seed,
+   * width, rate)} sets to 0, in ascending order, written to the front of {@code out}; the rest of
+   * the mask is {@code 1/(1 − rate)}. Same draws as {@code mask}, without materialising it: a
+   * caller whose work is linear in the input (a linear layer) can then subtract the dropped
+   * inputs' share instead of recomputing the kept ones, about {@code rate}·d instead of d.
+   *
+   * @param out room for {@code width} indices
+   * @return how many positions were dropped
+   */
+  public static int dropped(long rowKey, int pass, long seed, int width, double rate, int[] out) {
+    Objects.requireNonNull(out, "out must not be null");
+    checkArguments(pass, width, rate);
+    if (out.length < width) {
+      throw new IllegalArgumentException("out must have room for width " + width + " indices, got length " + out.length);
+    }
+    SplittableRandom random = new SplittableRandom(mixKey(rowKey, pass, seed));
+    int n = 0;
+    for (int i = 0; i < width; i++) {
+      if (random.nextDouble() < rate) {
+        out[n++] = i;
+      }
+    }
+    return n;
+  }
+
+  /** The value of a kept position in an inverted-dropout mask, {@code (float) (1 / (1 − rate))}. */
+  public static float keepScale(double rate) {
+    if (!(rate >= 0.0 && rate < 1.0)) {
+      throw new IllegalArgumentException("rate must be in [0, 1), got: " + rate);
+    }
+    return (float) (1.0 / (1.0 - rate));
+  }
+
   /** Seed of the per-(row, pass, seed) generator. Part of the cache contract. */
   static long mixKey(long rowKey, int pass, long seed) {
     long h = mix64(seed + GOLDEN_GAMMA);
@@ -104,10 +138,6 @@ public final class DropoutMask {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
-  }
-
-  private static float keepScale(double rate) {
-    return (float) (1.0 / (1.0 - rate));
   }
 
   private static void checkArguments(int pass, int width, double rate) {

@@ -13,6 +13,8 @@ class DropoutMaskTest {
     2f, 2f, 0f, 0f, 2f, 2f, 2f, 0f, 0f, 0f, 2f, 0f, 0f, 2f, 2f, 2f
   };
 
+  private static final int[] ZEROS_OF_PINNED_MASK = {2, 3, 7, 8, 9, 11, 12};
+
   @Test
   void rowKeyIsPinned() {
     // First 8 bytes of SHA-256(UTF-8(id)), big-endian; cross-checked with `printf %s id | sha256sum`.
@@ -28,6 +30,20 @@ class DropoutMaskTest {
     // Guards the key mixing and SplittableRandom sampling (cache contract), beyond rowKey.
     float[] mask = DropoutMask.mask(DropoutMask.rowKey("row-42"), 3, 1234L, 16, 0.5);
     assertThat(mask).containsExactly(PINNED_MASK);
+  }
+
+  @Test
+  void droppedListsThePinnedMasksZeros() {
+    // The pinned mask above is 0 at positions 2, 3, 7, 8, 9, 11 and 12 (read off its values).
+    int[] out = new int[16];
+    int n = DropoutMask.dropped(DropoutMask.rowKey("row-42"), 3, 1234L, 16, 0.5, out);
+    assertThat(java.util.Arrays.copyOf(out, n)).containsExactly(ZEROS_OF_PINNED_MASK);
+    // And on a wide mask, every zero and only the zeros, in order.
+    float[] wide = DropoutMask.mask(17L, 2, 99L, 512, 0.3);
+    int[] wideOut = new int[512];
+    int m = DropoutMask.dropped(17L, 2, 99L, 512, 0.3, wideOut);
+    assertThat(java.util.Arrays.copyOf(wideOut, m)).containsExactly(java.util.stream.IntStream.range(0, 512).filter(i -> wide[i] == 0f).toArray());
+    assertThat(DropoutMask.dropped(17L, 2, 99L, 512, 0.0, wideOut)).isZero();
   }
 
   @Test

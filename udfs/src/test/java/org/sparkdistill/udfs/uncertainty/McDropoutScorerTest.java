@@ -2,6 +2,7 @@ package org.sparkdistill.udfs.uncertainty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -68,16 +69,58 @@ class McDropoutScorerTest {
     float[] x = features(5);
     long seed = 31L;
     int k = 6;
-    float[][] passes = new float[k][];
-    for (int pass = 0; pass < k; pass++) {
-      float[] mask = DropoutMask.mask(DropoutMask.rowKey("row-5"), pass, seed, D, 0.4);
-      passes[pass] = Softmax.softmax(head.logits(x, mask));
-    }
     McDropoutScorer.Result result = new McDropoutScorer(head, k, seed).score("row-5", x);
-    assertThat(result.mcDropout()).isEqualTo(McDropoutStatistics.of(passes));
+    assertCloseToDenseReference(result.mcDropout(), head, x, "row-5", k, seed, 1e-6);
     assertThat(result.rawLogits()).containsExactly(head.logits(x));
     assertThat(result.deterministic())
         .isEqualTo(McDropoutStatistics.ofSinglePass(Softmax.softmax(head.logits(x))));
+  }
+
+  @Test
+  void matchesTheDenseMaskedProductAtTheCacheShape() {
+    // MiniLM's 384 features, 20 classes, dropout 0.1, K = 16: what `score` runs.
+    SplittableRandom random = new SplittableRandom(77);
+    int d = 384;
+    int c = 20;
+    float[][] w = new float[c][d];
+    float[] b = new float[c];
+    for (int i = 0; i < c; i++) {
+      for (int j = 0; j < d; j++) {
+        w[i][j] = (float) (random.nextGaussian() * 0.3);
+      }
+      b[i] = (float) random.nextGaussian();
+    }
+    LinearHead head = new LinearHead(IntStream.range(0, c).mapToObj(i -> "c" + i).toList(), w, b, 0.1);
+    McDropoutScorer scorer = new McDropoutScorer(head, 16, 2024L);
+    for (int row = 0; row < 50; row++) {
+      float[] x = new float[d];
+      for (int j = 0; j < d; j++) {
+        x[j] = (float) (random.nextGaussian() / Math.sqrt(d));
+      }
+      assertCloseToDenseReference(scorer.score("doc-" + row, x).mcDropout(), head, x, "doc-" + row, 16, 2024L, 1e-6);
+    }
+  }
+
+  /**
+   * The statistics of K passes whose logits are the dense product W·(x ⊙ mask) + b with the
+   * documented masks ({@link LinearHead#logits(float[], float[])}, every input visited).
+   */
+  private static void assertCloseToDenseReference(McDropoutStatistics mc, LinearHead head, float[] x, String id, int k, long seed, double tolerance) {
+    float[][] passes = new float[k][];
+    for (int pass = 0; pass < k; pass++) {
+      float[] mask = DropoutMask.mask(DropoutMask.rowKey(id), pass, seed, x.length, head.dropoutRate());
+      passes[pass] = Softmax.softmax(head.logits(x, mask));
+    }
+    McDropoutStatistics reference = McDropoutStatistics.of(passes);
+    assertThat(mc.passes()).isEqualTo(k);
+    float[] mean = mc.meanProbabilities();
+    float[] variance = mc.variance();
+    for (int c = 0; c < mean.length; c++) {
+      assertThat((double) mean[c]).isCloseTo(reference.meanProbabilities()[c], within(tolerance));
+      assertThat((double) variance[c]).isCloseTo(reference.variance()[c], within(tolerance));
+    }
+    assertThat(mc.predictiveEntropy()).isCloseTo(reference.predictiveEntropy(), within(tolerance));
+    assertThat(mc.mutualInformation()).isCloseTo(reference.mutualInformation(), within(tolerance));
   }
 
   @Test
