@@ -33,6 +33,16 @@ class LinearHeadTest {
   }
 
   @Test
+  void weightsByInputPutEachInputsClassWeightsTogether() {
+    // Input 0 feeds classes a, b, c with 1, 3, -1; input 1 with 2, 4, 0.
+    LinearHead h = head();
+    assertThat(h.weightsByInput()).containsExactly(1f, 3f, -1f, 2f, 4f, 0f);
+    assertThat(h.bias()).containsExactly(0.5f, -1f, 0f);
+    h.bias()[0] = 9f;
+    assertThat(h.logits(new float[] {1f, -1f})).containsExactly(-0.5f, -2f, -1f);
+  }
+
+  @Test
   void logitsAreAffine() {
     // x = [1, -1]: [1 - 2 + 0.5, 3 - 4 - 1, -1 + 0 + 0] = [-0.5, -2, -1]
     assertThat(head().logits(new float[] {1f, -1f})).containsExactly(-0.5f, -2f, -1f);
