@@ -1,18 +1,14 @@
 package org.sparkdistill.udfs.inference;
 
 import ai.djl.Device;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.ModelCache;
 import org.sparkdistill.udfs.model.PyTorchSupport;
 import org.sparkdistill.udfs.schema.CacheSchemas;
-import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.text.TextTokenizer;
-import org.sparkdistill.udfs.text.TokenizedBatch;
 import org.sparkdistill.udfs.transformer.FineTunedSpec;
 import org.sparkdistill.udfs.transformer.FineTunedTeacher;
 import org.sparkdistill.udfs.uncertainty.DropoutMask;
@@ -58,29 +54,13 @@ public final class FineTunedScorePartitions implements MapPartitionsFunction<Row
     FineTunedTeacher teacher =
         ModelCache.get(spec.cacheKey(device), () -> FineTunedTeacher.load(spec.paramsFile().localPath(), spec.meta(), PyTorchSupport.requireDevice(device)));
     TextTokenizer tokenizer = ModelCache.get(spec.tokenizerCacheKey(), () -> TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer()));
-    TaskProgress progress = new TaskProgress("score-finetuned");
-    progress.finishWithTask(() -> {});
-    return Batches.mapInLengthSortedBatches(
-        rows,
-        batchSize,
-        TextBatch.WINDOW_BATCHES,
-        TextBatch::length,
-        batch -> {
-          TextBatch text = TextBatch.of(batch);
-          List<String> ids = text.ids();
-          TokenizedBatch tokens = tokenizer.tokenize(text.texts(), ids);
-          long[] keys = new long[ids.size()];
-          for (int i = 0; i < keys.length; i++) {
-            keys[i] = DropoutMask.rowKey(ids.get(i));
-          }
-          FineTunedTeacher.Scored scored = teacher.score(tokens, keys, passes, seed, mcLayers);
-          List<Row> out = new ArrayList<>(batch.size());
-          for (int i = 0; i < batch.size(); i++) {
-            Row in = batch.get(i);
-            out.add(ScoreRows.of(ids.get(i), in.getAs(Columns.SPLIT), in.getAs(Columns.LABEL), tokens.truncated()[i], scored.logits()[i], scored.features()[i], scored.mc().get(i)));
-          }
-          progress.add(batch.size());
-          return out;
-        });
+    return TextTeacherBatches.score(rows, batchSize, tokenizer, "score-finetuned", (tokens, ids) -> {
+      long[] keys = new long[ids.size()];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = DropoutMask.rowKey(ids.get(i));
+      }
+      FineTunedTeacher.Scored scored = teacher.score(tokens, keys, passes, seed, mcLayers);
+      return new TextTeacherBatches.Scores(scored.logits(), scored.features(), scored.mc());
+    });
   }
 }

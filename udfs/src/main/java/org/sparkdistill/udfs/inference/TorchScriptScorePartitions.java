@@ -12,9 +12,7 @@ import org.sparkdistill.udfs.model.PyTorchSupport;
 import org.sparkdistill.udfs.model.TorchScriptSpec;
 import org.sparkdistill.udfs.model.TorchScriptTeacher;
 import org.sparkdistill.udfs.schema.CacheSchemas;
-import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.text.TextTokenizer;
-import org.sparkdistill.udfs.text.TokenizedBatch;
 import org.sparkdistill.udfs.text.TokenizerSettings;
 import org.sparkdistill.udfs.uncertainty.DropoutMask;
 import org.sparkdistill.udfs.uncertainty.McDropoutStatistics;
@@ -66,51 +64,31 @@ public final class TorchScriptScorePartitions implements MapPartitionsFunction<R
         ModelCache.get(
             spec.tokenizerCacheKey(),
             () -> TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer()));
-    TaskProgress progress = new TaskProgress("score-torchscript");
-    progress.finishWithTask(() -> {});
-    return Batches.mapInLengthSortedBatches(
-        rows,
-        batchSize,
-        TextBatch.WINDOW_BATCHES,
-        TextBatch::length,
-        batch -> {
-          TextBatch text = TextBatch.of(batch);
-          List<String> ids = text.ids();
-          TokenizedBatch tokens = tokenizer.tokenize(text.texts(), ids);
-          TorchScriptTeacher.Output plain = teacher.forward(tokens.inputIds(), tokens.attentionMask(), false);
-          int classes = plain.logits()[0].length;
-          if (classes != numLabels) {
-            throw new IllegalStateException(
-                "TorchScript teacher " + spec.modelFile() + " returns " + classes + " logits per row, the config names " + numLabels + " labels");
-          }
-          List<McDropoutStatistics.Accumulator> stats = new ArrayList<>(batch.size());
-          for (int i = 0; i < batch.size(); i++) {
-            stats.add(new McDropoutStatistics.Accumulator(classes));
-          }
-          long batchKey = DropoutMask.rowKey(ids.get(0));
-          for (int pass = 0; pass < passes; pass++) {
-            long passSeed = seed ^ (batchKey * 0x9E3779B97F4A7C15L) ^ ((long) pass << 32 | pass);
-            TorchScriptTeacher.Output mc = teacher.forward(tokens.inputIds(), tokens.attentionMask(), true, passSeed);
-            for (int i = 0; i < batch.size(); i++) {
-              stats.get(i).add(Softmax.softmax(mc.logits()[i]));
-            }
-          }
-          List<Row> out = new ArrayList<>(batch.size());
-          for (int i = 0; i < batch.size(); i++) {
-            Row in = batch.get(i);
-            out.add(
-                ScoreRows.of(
-                    ids.get(i),
-                    in.getAs(Columns.SPLIT),
-                    in.getAs(Columns.LABEL),
-                    tokens.truncated()[i],
-                    plain.logits()[i],
-                    plain.features()[i],
-                    stats.get(i).build()));
-          }
-          progress.add(batch.size());
-          return out;
-        });
+    return TextTeacherBatches.score(rows, batchSize, tokenizer, "score-torchscript", (tokens, ids) -> {
+      TorchScriptTeacher.Output plain = teacher.forward(tokens.inputIds(), tokens.attentionMask(), false);
+      int classes = plain.logits()[0].length;
+      if (classes != numLabels) {
+        throw new IllegalStateException(
+            "TorchScript teacher " + spec.modelFile() + " returns " + classes + " logits per row, the config names " + numLabels + " labels");
+      }
+      List<McDropoutStatistics.Accumulator> stats = new ArrayList<>(ids.size());
+      for (int i = 0; i < ids.size(); i++) {
+        stats.add(new McDropoutStatistics.Accumulator(classes));
+      }
+      long batchKey = DropoutMask.rowKey(ids.get(0));
+      for (int pass = 0; pass < passes; pass++) {
+        long passSeed = seed ^ (batchKey * 0x9E3779B97F4A7C15L) ^ ((long) pass << 32 | pass);
+        TorchScriptTeacher.Output mc = teacher.forward(tokens.inputIds(), tokens.attentionMask(), true, passSeed);
+        for (int i = 0; i < ids.size(); i++) {
+          stats.get(i).add(Softmax.softmax(mc.logits()[i]));
+        }
+      }
+      List<McDropoutStatistics> built = new ArrayList<>(ids.size());
+      for (McDropoutStatistics.Accumulator s : stats) {
+        built.add(s.build());
+      }
+      return new TextTeacherBatches.Scores(plain.logits(), plain.features(), built);
+    });
   }
 
   /** Settings recorded in the manifest. */
