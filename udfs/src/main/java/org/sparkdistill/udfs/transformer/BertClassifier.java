@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -21,7 +20,7 @@ import java.util.SplittableRandom;
  * dropout on at every site; {@link #forward(ParameterStore, NDArray, NDArray, NDArray, DropoutPolicy,
  * boolean)} takes any policy.
  */
-public final class BertClassifier extends AbstractBlock {
+public final class BertClassifier extends WeightBuiltBlock {
   private static final byte VERSION = 1;
 
   private final BertEncoder encoder;
@@ -123,32 +122,5 @@ public final class BertClassifier extends AbstractBlock {
     double u1 = 1.0 - random.nextDouble();
     double u2 = random.nextDouble();
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  }
-
-  /** No input shapes are recorded: the block is built from its {@link BertShape}, never by {@code initialize}. */
-  @Override
-  protected void saveMetadata(java.io.DataOutputStream os) {}
-
-  @Override
-  protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
-    if (loadVersion != VERSION) {
-      throw new ai.djl.MalformedModelException("unsupported " + getClass().getSimpleName() + " parameter version " + loadVersion + ", expected " + VERSION);
-    }
-  }
-
-  /** Initialised when every parameter holds an array (set from weights or loaded); never shape-inferred. */
-  @Override
-  public boolean isInitialized() {
-    for (ai.djl.util.Pair<String, Parameter> p : getParameters()) {
-      if (!p.getValue().isInitialized()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, ai.djl.ndarray.types.DataType dataType, Shape... inputShapes) {
-    throw new IllegalStateException(getClass().getSimpleName() + " is built from weights or loaded parameters, never initialised from shapes");
   }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
@@ -36,7 +35,7 @@ import java.util.Objects;
  * GFLOP for a 128-token text through all-MiniLM-L6-v2; a training step about 3× that. Memory: 4
  * bytes per parameter (90 MB for all-MiniLM-L6-v2), and 3 more per parameter for AdamW in training.
  */
-public final class BertEncoder extends AbstractBlock {
+public final class BertEncoder extends WeightBuiltBlock {
   private static final byte VERSION = 1;
   private static final float MASKED = -1e9f;
 
@@ -216,32 +215,5 @@ public final class BertEncoder extends AbstractBlock {
   /** Parameter names in block order, for optimisers and tests. */
   public List<String> parameterNames() {
     return new ArrayList<>(byName.keySet());
-  }
-
-  /** No input shapes are recorded: the block is built from its {@link BertShape}, never by {@code initialize}. */
-  @Override
-  protected void saveMetadata(java.io.DataOutputStream os) {}
-
-  @Override
-  protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
-    if (loadVersion != VERSION) {
-      throw new ai.djl.MalformedModelException("unsupported " + getClass().getSimpleName() + " parameter version " + loadVersion + ", expected " + VERSION);
-    }
-  }
-
-  /** Initialised when every parameter holds an array (set from weights or loaded); never shape-inferred. */
-  @Override
-  public boolean isInitialized() {
-    for (ai.djl.util.Pair<String, Parameter> p : getParameters()) {
-      if (!p.getValue().isInitialized()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, ai.djl.ndarray.types.DataType dataType, Shape... inputShapes) {
-    throw new IllegalStateException(getClass().getSimpleName() + " is built from weights or loaded parameters, never initialised from shapes");
   }
 }
