@@ -219,6 +219,9 @@ public final class MukaComparison {
       }
       seedTeachers.add(new SeedTeachers(seed, within, number(unionScore.manifest().metrics(), "testAccuracy"), cost, mutualInformation));
       for (Variant v : VARIANTS) {
+        if (!base.muka.students.contains(v.name())) {
+          continue;
+        }
         DistillConfig vc = variantConfig(seedConfig, v);
         StageContext ctx = context(vc);
         LOG.info("muka: seed {} variant {} -> {}", seed, v.name(), vc.workDir);
@@ -298,6 +301,9 @@ public final class MukaComparison {
     out.append("| student | test accuracy | test macro-F1 | validation accuracy | teacher selection accuracy (test) |\n");
     out.append("|---|---:|---:|---:|---:|\n");
     for (Variant v : VARIANTS) {
+      if (cells.stream().noneMatch(c -> c.variant().equals(v.name()))) {
+        continue;
+      }
       out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", v.description(),
           fmt(stat(cells, v.name(), Cell::testAccuracy)), fmt(stat(cells, v.name(), Cell::testMacroF1)),
           fmt(stat(cells, v.name(), Cell::validationAccuracy)), fmt(stat(cells, v.name(), Cell::selectionAccuracy))));

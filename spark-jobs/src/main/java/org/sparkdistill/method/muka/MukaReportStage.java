@@ -77,7 +77,7 @@ public final class MukaReportStage extends Stage {
     StagePlan plan = StagePlan.of(NAME);
     inputs.forEach(plan::input);
     DistillConfig c = context.config();
-    return plan.setting("muka.seeds", c.muka.seeds).setting("muka.teachers", MukaTeachers.of(c).stream().map(t -> t.name() + "=" + t.labels() + "@" + t.precision()).toList())
+    return plan.setting("muka.seeds", c.muka.seeds).setting("muka.students", c.muka.students).setting("muka.teachers", MukaTeachers.of(c).stream().map(t -> t.name() + "=" + t.labels() + "@" + t.precision()).toList())
         .labels(c.data.labels);
   }
 
