@@ -717,5 +717,13 @@ public final class DistillConfig {
 
     @Setting(doc = "Seeds of the muka command: each sets teacher.seed, score.seed and student.seed of one repetition.")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    /**
+     * The students the muka command trains per seed, a subset of muka, muka-hard, no-mc,
+     * concat-kd, uhc, upper (each costs one targets + train-student + evaluate per seed; the
+     * teachers are trained once per seed whatever the list).
+     */
+    @Setting(doc = "Students of the muka command per seed: any of muka, muka-hard, no-mc, concat-kd, uhc, upper (default all six).")
+    public List<String> students = new ArrayList<>(List.of("muka", "muka-hard", "no-mc", "concat-kd", "uhc", "upper"));
   }
 }

@@ -16,6 +16,7 @@ public final class MethodSections {
   static {
     BY_METHOD.put("kd", KdReportSection::of);
     BY_METHOD.put("lelp", org.sparkdistill.method.lelp.LelpReportSection::of);
+    BY_METHOD.put("muka", org.sparkdistill.method.muka.MukaReportSection::of);
   }
 
   private MethodSections() {}

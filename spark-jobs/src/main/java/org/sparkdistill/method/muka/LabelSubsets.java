@@ -88,6 +88,10 @@ public final class LabelSubsets {
     } else if (m.defaultTeachers < 2 || m.defaultTeachers > union.size()) {
       errors.add("muka.defaultTeachers must be between 2 and the " + union.size() + " labels of data.labels, got: " + m.defaultTeachers);
     }
+    List<String> known = List.of("muka", "muka-hard", "no-mc", "concat-kd", "uhc", "upper");
+    if (m.students == null || m.students.isEmpty() || !known.containsAll(m.students)) {
+      errors.add("muka.students must list one or more of " + known + ", got: " + m.students);
+    }
     if (m.teacherEncoders != null) {
       for (Map.Entry<String, String> e : m.teacherEncoders.entrySet()) {
         try {

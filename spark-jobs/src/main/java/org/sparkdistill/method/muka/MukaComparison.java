@@ -80,8 +80,11 @@ public final class MukaComparison {
   /** Figures of one (seed, variant) cell; NaN where not applicable. */
   public record Cell(long seed, String variant, double testAccuracy, double testMacroF1, double validationAccuracy, double selectionAccuracy) {}
 
-  /** Per seed: each teacher's test accuracy within its own labels, the union teacher's, and the MC cost. */
-  public record SeedTeachers(long seed, Map<String, Double> withinSubset, double unionTeacher, Map<String, double[]> scoreSeconds) {}
+  /**
+   * Per seed: each teacher's test accuracy within its own labels, the union teacher's, the MC cost
+   * (score seconds with K passes and with one) and each teacher cache's mean MC mutual information.
+   */
+  public record SeedTeachers(long seed, Map<String, Double> withinSubset, double unionTeacher, Map<String, double[]> scoreSeconds, Map<String, Double> mutualInformation) {}
 
   /** The comparison's results. */
   public record Result(List<Cell> cells, List<SeedTeachers> teachers, long validationLabels, long studentRows, List<MukaTeachers.Teacher> teacherList, double encodeSeconds) {}
@@ -103,9 +106,18 @@ public final class MukaComparison {
     this.listener = listener;
   }
 
+  /** Fingerprints of every output the results come from (the report's plan), by role. */
+  private final Map<String, String> sources = new LinkedHashMap<>();
+  /** The first seed's stages, for the report's stage times. */
+  private final List<Stage> firstSeedStages = new ArrayList<>();
+  private boolean firstSeed;
+
   private StageResult run(Stage stage) {
     StageResult r = stage.run();
     listener.accept(r);
+    if (firstSeed) {
+      firstSeedStages.add(stage);
+    }
     return r;
   }
 
@@ -160,7 +172,9 @@ public final class MukaComparison {
     long validationLabels = -1;
     long studentRows = -1;
     double encodeSeconds = Double.NaN;
+    Map<String, Map<String, Object>> evaluations = new LinkedHashMap<>();
     for (long seed : base.muka.seeds) {
+      firstSeed = seed == base.muka.seeds.get(0);
       DistillConfig seedConfig = seedConfig(seed);
       LOG.info("muka: seed {} -> {}", seed, seedConfig.workDir);
       // the union teacher (reference, and the evaluate stage's teacher column)
@@ -181,6 +195,8 @@ public final class MukaComparison {
       }
       Map<String, Double> within = new LinkedHashMap<>();
       Map<String, double[]> cost = new LinkedHashMap<>();
+      Map<String, Double> mutualInformation = new LinkedHashMap<>();
+      sources.put("s" + seed + ":score-union", unionScore.manifest().fingerprint());
       for (MukaTeachers.Teacher t : teachers) {
         DistillConfig tc = MukaTeachers.teacherConfig(seedConfig, t);
         StageResult score = null;
@@ -191,15 +207,21 @@ public final class MukaComparison {
           }
         }
         within.put(t.name(), number(score.manifest().metrics(), "testAccuracy"));
+        mutualInformation.put(t.name(), number(score.manifest().metrics(), "meanMutualInformation"));
+        sources.put("s" + seed + ":" + t.scoreOutput(), score.manifest().fingerprint());
         // the MC passes' cost: the same teacher scored with one pass
         DistillConfig one = tc.copy();
         one.score.mcPasses = 1;
         one.outputs.put(ScoreStage.NAME, MukaTeachers.dir(seedConfig, t.scoreOutput() + "-k1"));
         StageResult single = run(new ScoreStage(context(one)));
         cost.put(t.name(), new double[] {seconds(score.manifest()), seconds(single.manifest())});
+        sources.put("s" + seed + ":" + t.scoreOutput() + "-k1", single.manifest().fingerprint());
       }
-      seedTeachers.add(new SeedTeachers(seed, within, number(unionScore.manifest().metrics(), "testAccuracy"), cost));
+      seedTeachers.add(new SeedTeachers(seed, within, number(unionScore.manifest().metrics(), "testAccuracy"), cost, mutualInformation));
       for (Variant v : VARIANTS) {
+        if (!base.muka.students.contains(v.name())) {
+          continue;
+        }
         DistillConfig vc = variantConfig(seedConfig, v);
         StageContext ctx = context(vc);
         LOG.info("muka: seed {} variant {} -> {}", seed, v.name(), vc.workDir);
@@ -213,6 +235,10 @@ public final class MukaComparison {
             Map<String, Object> student = (Map<String, Object>) r.manifest().metrics().get("student");
             test = number(student, "accuracy");
             f1 = number(student, "macroF1");
+            sources.put("s" + seed + ":" + v.name() + ":evaluate", r.manifest().fingerprint());
+            if (firstSeed) {
+              evaluations.put(v.description(), r.manifest().metrics());
+            }
           }
           if (stage instanceof TrainStudentStage) {
             validation = number(r.manifest().metrics(), "validationAccuracy");
@@ -223,7 +249,11 @@ public final class MukaComparison {
         LOG.info("muka: seed {} {}: test accuracy {}, macro-F1 {}, validation {}, selection {}", seed, v.name(), test, f1, validation, selection);
       }
     }
-    return new Result(cells, seedTeachers, validationLabels, studentRows, teachers, encodeSeconds);
+    Result result = new Result(cells, seedTeachers, validationLabels, studentRows, teachers, encodeSeconds);
+    firstSeed = false;
+    StageResult report = run(new MukaReportStage(context(base), MukaResults.toJson(result, base.muka.seeds, base.score.mcPasses), table(result), sources, evaluations, firstSeedStages));
+    LOG.info("muka: report {}", report.manifest().metrics().get("report"));
+    return result;
   }
 
   /** Share of labelled rows of {@code split} whose selected teacher's label set holds the true label. */
@@ -271,6 +301,9 @@ public final class MukaComparison {
     out.append("| student | test accuracy | test macro-F1 | validation accuracy | teacher selection accuracy (test) |\n");
     out.append("|---|---:|---:|---:|---:|\n");
     for (Variant v : VARIANTS) {
+      if (cells.stream().noneMatch(c -> c.variant().equals(v.name()))) {
+        continue;
+      }
       out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", v.description(),
           fmt(stat(cells, v.name(), Cell::testAccuracy)), fmt(stat(cells, v.name(), Cell::testMacroF1)),
           fmt(stat(cells, v.name(), Cell::validationAccuracy)), fmt(stat(cells, v.name(), Cell::selectionAccuracy))));

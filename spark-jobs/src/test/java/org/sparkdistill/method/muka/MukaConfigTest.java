@@ -34,6 +34,7 @@ class MukaConfigTest {
     assertThatThrownBy(() -> load("muka:\n  teachers:\n    x: [a, b, c, d]\n")).hasMessageContaining("two or more teachers");
     assertThatThrownBy(() -> load("muka:\n  teachers:\n    x: [a]\n    y: [c, d]\n")).hasMessageContaining("labels no teacher knows: [b]");
     assertThatThrownBy(() -> load("muka:\n  selection: medium\n")).hasMessageContaining("muka.selection must be one of [soft, hard], got: medium");
+    assertThatThrownBy(() -> load("muka:\n  students: [muka, kd]\n")).hasMessageContaining("muka.students must list one or more of [muka, muka-hard, no-mc, concat-kd, uhc, upper], got: [muka, kd]");
   }
 
   @Test

@@ -220,6 +220,24 @@ class MukaSliceTest {
     assertThat(table).contains("| MUKA (MC, soft, re-weighted) |").contains("UHC").contains("MC cost").contains("t1");
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void theRunReportHoldsTheComparisonFromItsPublishedResults() throws IOException {
+    String dir = work.resolve("muka").resolve(MukaReportStage.NAME).toString();
+    Manifest m = manifest(dir);
+    assertThat(m.inputs()).containsKeys("s1:muka:evaluate", "s1:score-t1", "s1:score-union");
+    assertThat(m.files()).anyMatch(f -> f.endsWith("/report.html")).anyMatch(f -> f.endsWith("/" + MukaReportStage.RESULTS));
+    Path runDir = Path.of(dir).resolve(m.files().get(0)).getParent();
+    Map<String, Object> json = new com.fasterxml.jackson.databind.ObjectMapper().readValue(runDir.resolve(MukaReportStage.RESULTS).toFile(), Map.class);
+    List<Map<String, Object>> cells = (List<Map<String, Object>>) json.get("cells");
+    assertThat(cells).hasSize(result.cells().size());
+    assertThat(((Number) cells.get(0).get("testAccuracy")).doubleValue()).isEqualTo(result.cells().get(0).testAccuracy());
+    String page = Files.readString(runDir.resolve("report.html"));
+    // the first seed's MUKA test accuracy, formatted as the section does (n = 1 seed)
+    assertThat(page).contains("Teacher selection accuracy").contains("Test quality")
+        .contains(String.format(java.util.Locale.ROOT, "%.3f (n=1)", result.cells().get(0).testAccuracy())).contains("head only");
+  }
+
   // ---- bad input: one-line errors, nothing written ----
 
   private void assertNothingWritten(String targetsDir) throws IOException {
