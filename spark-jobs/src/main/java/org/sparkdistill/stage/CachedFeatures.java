@@ -63,7 +63,7 @@ public final class CachedFeatures {
     if (storage == FeatureStorage.FLOAT32) {
       return float32;
     }
-    return float32.map(new Int8FeatureRows(stage), Encoders.row(CacheSchemas.stored(float32.schema(), storage)));
+    return float32.map(new Int8FeatureRows(float32.schema(), stage), Encoders.row(CacheSchemas.stored(float32.schema(), storage)));
   }
 
   /** Records the storage and d of the data just written to {@code runDir} in the manifest's metrics. */
