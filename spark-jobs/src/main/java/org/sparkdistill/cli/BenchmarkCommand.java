@@ -59,6 +59,9 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--cache-lelp-config", description = "cache section: a second configuration (e.g. conf/lelp-debian4.yaml) whose chains measure what int8 costs its method's fit; empty: none.")
   String cacheLelpConfig = "";
 
+  @Option(names = "--cache-lelp-seeds", split = ",", description = "cache section: seeds of the --cache-lelp-config chains (default: --cache-seeds).")
+  List<Long> cacheLelpSeeds = List.of();
+
   @Override
   public Integer call() throws Exception {
     Set<String> chosen = new LinkedHashSet<>(sections);
@@ -116,7 +119,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       if (!cacheLelpConfig.isBlank()) {
         DistillConfig lelp = ConfigLoader.load(cacheLelpConfig, List.of());
         new PrepareStage(new StageContext(spark, lelp, options.overwrite)).run();
-        report.addAll(cache.report(lelp, cacheLelpConfig, cacheSeeds, scratch));
+        report.addAll(cache.report(lelp, cacheLelpConfig, cacheLelpSeeds.isEmpty() ? cacheSeeds : cacheLelpSeeds, scratch));
       }
       report.forEach(System.out::println);
     }
