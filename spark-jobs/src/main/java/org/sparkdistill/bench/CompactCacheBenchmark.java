@@ -88,9 +88,31 @@ public final class CompactCacheBenchmark {
     return c;
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * A LELP student on the teacher outputs of the (storage, seed) chain of {@code base}: {@code
+   * targets.*} (method and settings) from {@code lelp} (e.g. conf/lelp-debian4.yaml), everything
+   * else from the chain, under {@code <chain workDir>/lelp}. Only targets (LELP's fit and
+   * transform over the score cache), train-student, predict and evaluate run.
+   */
+  public DistillConfig lelpConfig(DistillConfig base, DistillConfig lelp, FeatureStorage storage, long seed) {
+    DistillConfig chain = chainConfig(base, storage, seed);
+    StageContext teacher = new StageContext(spark, chain, overwrite);
+    DistillConfig c = chain.copy();
+    for (String stage : List.of(PrepareStage.NAME, EncodeStage.NAME, org.sparkdistill.stage.TrainTeacherStage.NAME, ScoreStage.NAME)) {
+      c.outputs.put(stage, teacher.output(stage).dir().toString());
+    }
+    c.workDir = new Path(chain.workDir, "lelp").toString();
+    c.targets = lelp.copy().targets;
+    return c;
+  }
+
   Run run(DistillConfig base, FeatureStorage storage, long seed) {
-    StageContext context = new StageContext(spark, chainConfig(base, storage, seed), overwrite);
+    return runChain(chainConfig(base, storage, seed), storage, seed);
+  }
+
+  @SuppressWarnings("unchecked")
+  Run runChain(DistillConfig config, FeatureStorage storage, long seed) {
+    StageContext context = new StageContext(spark, config, overwrite);
     double teacher = Double.NaN;
     double student = Double.NaN;
     double targetsSeconds = Double.NaN;
@@ -225,6 +247,30 @@ public final class CompactCacheBenchmark {
     out.add(row("teacher test accuracy", float32, int8, Run::teacherTest, "%.4f"));
     out.add(row("student test accuracy (" + base.targets.method + " targets)", float32, int8, Run::studentTest, "%.4f"));
     out.add(row("targets stage seconds (" + base.targets.method + " fit + transform + write)", float32, int8, Run::targetsSeconds, "%.1f"));
+    return out;
+  }
+
+  /**
+   * LELP students ({@link #lelpConfig}) on the teacher outputs of every (storage, seed) chain of
+   * {@code base}; returns the printed report: the targets stage's seconds (LELP's fit, transform
+   * and write) and the LELP student's test accuracy, float32 beside int8.
+   */
+  public List<String> lelpReport(DistillConfig base, DistillConfig lelp, String name, List<Long> seeds) {
+    List<Run> float32 = new ArrayList<>();
+    List<Run> int8 = new ArrayList<>();
+    for (long seed : seeds) {
+      float32.add(runChain(lelpConfig(base, lelp, FeatureStorage.FLOAT32, seed), FeatureStorage.FLOAT32, seed));
+      int8.add(runChain(lelpConfig(base, lelp, FeatureStorage.INT8, seed), FeatureStorage.INT8, seed));
+    }
+    DistillConfig.LelpSettings l = lelp.targets.lelp;
+    List<String> out = new ArrayList<>();
+    out.add(String.format(Locale.ROOT,
+        "Compact cache, LELP on the teachers above (targets.* of %s: %s, S = %d, beta = %s, tau = %s, null space %s), seeds %s:",
+        name, lelp.targets.method, l.subclasses, l.subclassTemperature, l.teacherTemperature, l.nullSpace, seeds));
+    out.add("| figure | float32 | int8 | int8 - float32 | per seed float32 / int8 |");
+    out.add("|---|---:|---:|---:|---|");
+    out.add(row("targets stage seconds (" + lelp.targets.method + " fit + transform + write)", float32, int8, Run::targetsSeconds, "%.1f"));
+    out.add(row("student test accuracy (" + lelp.targets.method + " targets)", float32, int8, Run::studentTest, "%.4f"));
     return out;
   }
 

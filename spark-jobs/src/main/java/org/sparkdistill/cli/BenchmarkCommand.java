@@ -56,7 +56,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--cache-seeds", split = ",", description = "cache section: teacher and student seeds of each float32 / int8 chain (default: ${DEFAULT-VALUE}).")
   List<Long> cacheSeeds = List.of(1L, 2L, 3L);
 
-  @Option(names = "--cache-lelp-config", description = "cache section: a second configuration (e.g. conf/lelp-debian4.yaml) whose chains measure what int8 costs its method's fit; empty: none.")
+  @Option(names = "--cache-lelp-config", description = "cache section: a configuration (e.g. conf/lelp-debian4.yaml) whose targets.* (method and settings) train one more student per chain on its teacher outputs, to measure what int8 costs that method's fit; empty: none.")
   String cacheLelpConfig = "";
 
   @Option(names = "--cache-lelp-seeds", split = ",", description = "cache section: seeds of the --cache-lelp-config chains (default: --cache-seeds).")
@@ -118,8 +118,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       List<String> report = new java.util.ArrayList<>(cache.report(config, String.valueOf(options.config), cacheSeeds, scratch));
       if (!cacheLelpConfig.isBlank()) {
         DistillConfig lelp = ConfigLoader.load(cacheLelpConfig, List.of());
-        new PrepareStage(new StageContext(spark, lelp, options.overwrite)).run();
-        report.addAll(cache.report(lelp, cacheLelpConfig, cacheLelpSeeds.isEmpty() ? cacheSeeds : cacheLelpSeeds, scratch));
+        report.addAll(cache.lelpReport(config, lelp, cacheLelpConfig, cacheLelpSeeds.isEmpty() ? cacheSeeds : cacheLelpSeeds));
       }
       report.forEach(System.out::println);
     }

@@ -164,6 +164,12 @@ class CompactCacheTest {
     StageInput score = int8.graph().input(ScoreStage.NAME);
     Map<String, Stored> stored = readInt8(score);
     assertWithinHalfAScale(reference, stored);
+    // score re-quantises the decoded encode vectors: the same bytes, the scale within a float rounding
+    Map<String, Stored> encoded = readInt8(int8.graph().input(EncodeStage.NAME));
+    for (Map.Entry<String, Stored> e : stored.entrySet()) {
+      assertThat(e.getValue().q()).as("bytes of %s", e.getKey()).isEqualTo(encoded.get(e.getKey()).q());
+      assertThat(e.getValue().scale()).isCloseTo(encoded.get(e.getKey()).scale(), org.assertj.core.data.Offset.offset(Math.ulp(encoded.get(e.getKey()).scale())));
+    }
 
     Dataset<Row> decoded = CachedFeatures.read(score, CacheSchemas.scores());
     assertThat(decoded.schema().fieldNames()).containsExactly(CacheSchemas.scores().fieldNames());
