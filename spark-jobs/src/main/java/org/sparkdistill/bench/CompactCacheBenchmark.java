@@ -178,7 +178,7 @@ public final class CompactCacheBenchmark {
       for (int i = 0; i < q.length; i++) {
         boxed[i] = q[i];
       }
-      values[column] = java.util.Arrays.asList(boxed);
+      values[column] = boxed; // RowEncoder takes a JVM array (or a scala Seq) for array<byte>
       return RowFactory.create(values);
     }
   }
