@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.bench.CompactCacheBenchmark;
 import org.sparkdistill.bench.EncodeBenchmark;
 import org.sparkdistill.bench.PrecisionAccuracy;
 import org.sparkdistill.config.ConfigLoader;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Option;
         "Print encode throughput under Spark vs ONNX Runtime's bare Java API (ratios, GFLOP/s vs an assumed peak), "
             + "int8 vs fp32 speed and teacher accuracy, token-budget vs row batches, MC-dropout cost and cache size.")
 final class BenchmarkCommand implements Callable<Integer> {
-  static final List<String> SECTIONS = List.of("runtime", "order", "precision", "accuracy", "batching", "score");
+  static final List<String> SECTIONS = List.of("runtime", "order", "precision", "accuracy", "batching", "score", "cache");
 
   @Mixin RunOptions options;
 
@@ -46,11 +47,20 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--repeats", description = "Timed repeats per measurement after one warm-up, each at least 1 s of work; min and median are printed (default: ${DEFAULT-VALUE}).")
   int repeats = 3;
 
-  @Option(names = "--sections", split = ",", description = "Which figures: runtime, order, precision, accuracy, batching, score (default: all).")
+  @Option(names = "--sections", split = ",", description = "Which figures: runtime, order, precision, accuracy, batching, score, cache (default: all).")
   List<String> sections = SECTIONS;
 
   @Option(names = "--token-budgets", split = ",", description = "encoder.maxBatchTokens values compared with row batches (default: ${DEFAULT-VALUE}).")
   List<Integer> tokenBudgets = List.of(2048, 4096);
+
+  @Option(names = "--cache-seeds", split = ",", description = "cache section: teacher and student seeds of each float32 / int8 chain (default: ${DEFAULT-VALUE}).")
+  List<Long> cacheSeeds = List.of(1L, 2L, 3L);
+
+  @Option(names = "--cache-lelp-config", description = "cache section: a configuration (e.g. conf/lelp-debian4.yaml) whose targets.* (method and settings) train one more student per chain on its teacher outputs, to measure what int8 costs that method's fit; empty: none.")
+  String cacheLelpConfig = "";
+
+  @Option(names = "--cache-lelp-seeds", split = ",", description = "cache section: seeds of the --cache-lelp-config chains (default: --cache-seeds).")
+  List<Long> cacheLelpSeeds = List.of();
 
   @Override
   public Integer call() throws Exception {
@@ -83,7 +93,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     EncoderSpec fp32 = withModel(base, e.model);
     EncoderSpec int8 = Files.isRegularFile(Path.of(e.int8Model)) ? withModel(base, e.int8Model) : null;
     System.out.println("Benchmark: " + headSource + ", fp32 encoder " + e.model + ", int8 encoder " + (int8 == null ? "(missing: " + e.int8Model + ")" : e.int8Model) + ", maxLength " + e.maxLength);
-    new EncodeBenchmark(spark, fp32, int8, e.batchSize, e.maxBatchTokens, repeats).run(examples, chosen, tokenBudgets, head, config.score.mcPasses, scratch);
+    if (chosen.stream().anyMatch(s -> !s.equals("cache") && !s.equals("accuracy"))) {
+      new EncodeBenchmark(spark, fp32, int8, e.batchSize, e.maxBatchTokens, repeats).run(examples, chosen, tokenBudgets, head, config.score.mcPasses, scratch);
+    }
     if (chosen.contains("accuracy") && int8 != null) {
       DistillConfig.TeacherSettings t = config.teacher;
       HeadTrainer trainer =
@@ -100,6 +112,15 @@ final class BenchmarkCommand implements Callable<Integer> {
       new PrecisionAccuracy(e.batchSize, e.maxBatchTokens, partitions, trainer, config.data.labels, t.dropout)
           .run(all, fp32, int8)
           .forEach(System.out::println);
+    }
+    if (chosen.contains("cache")) {
+      CompactCacheBenchmark cache = new CompactCacheBenchmark(spark, options.overwrite);
+      List<String> report = new java.util.ArrayList<>(cache.report(config, String.valueOf(options.config), cacheSeeds, scratch));
+      if (!cacheLelpConfig.isBlank()) {
+        DistillConfig lelp = ConfigLoader.load(cacheLelpConfig, List.of());
+        report.addAll(cache.lelpReport(config, lelp, cacheLelpConfig, cacheLelpSeeds.isEmpty() ? cacheSeeds : cacheLelpSeeds));
+      }
+      report.forEach(System.out::println);
     }
     return 0;
   }

@@ -39,6 +39,7 @@ public final class DistillConfig {
   public SweepSettings sweep = new SweepSettings();
   public MukaSettings muka = new MukaSettings();
   public LelpComparisonSettings lelp = new LelpComparisonSettings();
+  public CacheSettings cache = new CacheSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -55,6 +56,22 @@ public final class DistillConfig {
   /** A copy whose student stages train in {@code mode} ({@code kd} or {@code labels}). */
   public DistillConfig withStudentMode(String mode) {
     return withStudentMode(StudentMode.parse(mode));
+  }
+
+  /**
+   * How the {@code encode} and {@code score} outputs store their feature vectors (README "Compact
+   * cache"; layout in {@link org.sparkdistill.udfs.schema.FeatureStorage}). {@code int8} quantises
+   * each row symmetrically (scale = max|x| / 127, |x - q·scale| &lt;= scale/2) when the stage writes,
+   * and every reader decodes it back to floats; it is recorded in the plan, so changing it makes
+   * both stages (and everything downstream) refuse or, with --overwrite, rerun. Cost: one pass over
+   * the vector per row on write and on read; the benchmark's {@code cache} section prints bytes
+   * per row and the accuracy it costs.
+   */
+  public static final class CacheSettings {
+    @Setting(
+        doc = "float32: features as array<float> (1.02x raw float32 per row); int8: d signed bytes + a float scale"
+            + " per row (features_int8, features_scale), about 0.26x, decoded back to floats by every reader.")
+    public org.sparkdistill.udfs.schema.FeatureStorage features = org.sparkdistill.udfs.schema.FeatureStorage.FLOAT32;
   }
 
   /** Spark session settings, used only where spark-submit has not set them already. */

@@ -29,11 +29,15 @@ final class ChunkedEncode {
     EncoderSpec spec =
         new EncoderSpec(base.modelFile(), base.tokenizerFile(), new TokenizerSettings(e.chunking.length, true), base.pooling(), base.normalize(), base.intraOpThreads(), base.device());
     long start = System.nanoTime();
-    TeacherResources.mapPartitions(
-            examples,
-            new ChunkedEncodePartitions(spec, e.batchSize, e.maxBatchTokens, e.chunking.overlap, e.chunking.maxChunks),
-            ChunkedEncodePartitions.schema(),
-            context.config().resources,
+    org.sparkdistill.udfs.schema.FeatureStorage storage = context.config().cache.features;
+    CachedFeatures.store(
+            TeacherResources.mapPartitions(
+                examples,
+                new ChunkedEncodePartitions(spec, e.batchSize, e.maxBatchTokens, e.chunking.overlap, e.chunking.maxChunks),
+                ChunkedEncodePartitions.schema(),
+                context.config().resources,
+                EncodeStage.NAME),
+            storage,
             EncodeStage.NAME)
         .write()
         .mode(SaveMode.ErrorIfExists)
@@ -43,7 +47,7 @@ final class ChunkedEncode {
         context.spark().read().parquet(runDir.toString())
             .agg(functions.sum(ChunkedEncodePartitions.CHUNKS), functions.avg(ChunkedEncodePartitions.CHUNKS), functions.max(ChunkedEncodePartitions.CHUNKS))
             .first();
-    return count.apply(runDir, true)
+    return CachedFeatures.describe(count.apply(runDir, true), context.spark(), runDir, storage)
         .metric("chunksTotal", chunks.getLong(0))
         .metric("chunksPerRow", chunks.getDouble(1))
         .metric("chunksMax", chunks.getInt(2))

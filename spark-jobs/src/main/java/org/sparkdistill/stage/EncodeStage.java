@@ -16,6 +16,7 @@ import org.sparkdistill.udfs.inference.EncodePartitions;
 import org.sparkdistill.udfs.model.EncoderSpec;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
+import org.sparkdistill.udfs.schema.FeatureStorage;
 import org.sparkdistill.udfs.text.TextTokenizer;
 import org.sparkdistill.udfs.text.TokenizerSettings;
 
@@ -28,7 +29,8 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  * <p>Cost: the encoder forward, about 2.7 GFLOP per 128-token text for MiniLM-L6; each executor
  * JVM loads the model once; {@code encoder.batchSize} texts per ONNX call, padded to the longest
  * (or {@code encoder.maxBatchTokens} tokens per call); {@code encoder.precision: int8} runs the
- * quantized encoder, recorded in the manifest with the file's sha256.
+ * quantized encoder, recorded in the manifest with the file's sha256. {@code cache.features: int8}
+ * stores the vectors as int8 with a per-row scale ({@link CachedFeatures}).
  */
 public final class EncodeStage extends Stage {
   public static final String NAME = "encode";
@@ -73,12 +75,12 @@ public final class EncodeStage extends Stage {
     if (e.chunking.enabled) {
       plan.settings(context.config(), "encoder.chunking.enabled", "encoder.chunking.length", "encoder.chunking.overlap", "encoder.chunking.maxChunks");
     }
-    return plan.labels(context.config().data.labels);
+    return CachedFeatures.plan(plan, context.config()).labels(context.config().data.labels);
   }
 
   /** The features of {@code encode}'s texts, joined with their split and label from {@code prepare}. */
   static Dataset<Row> featuresWithExamples(StageInput prepare, StageInput encode) {
-    Dataset<Row> features = encode.read(CacheSchemas.features());
+    Dataset<Row> features = CachedFeatures.read(encode, CacheSchemas.features());
     Dataset<Row> examples = prepare.read(CacheSchemas.examples()).select(Columns.ID, Columns.SPLIT, Columns.LABEL);
     return examples.join(features, Columns.ID);
   }
@@ -96,10 +98,14 @@ public final class EncodeStage extends Stage {
     if (e.chunking.enabled) {
       return ChunkedEncode.write(context, examples, runDir, this::countWritten);
     }
-    TeacherResources.mapPartitions(examples, new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), CacheSchemas.features(), context.config().resources, NAME)
+    FeatureStorage storage = context.config().cache.features;
+    CachedFeatures.store(
+            TeacherResources.mapPartitions(examples, new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), CacheSchemas.features(), context.config().resources, NAME),
+            storage,
+            NAME)
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(runDir.toString());
-    return countWritten(runDir, true);
+    return CachedFeatures.describe(countWritten(runDir, true), context.spark(), runDir, storage);
   }
 }

@@ -93,7 +93,7 @@ public final class EvaluateStage extends Stage {
     List<String> labels = plan.labels();
     Dataset<Row> predictions = input(PredictStage.NAME).read(CacheSchemas.predictions());
     Dataset<Row> teacher =
-        input(ScoreStage.NAME).read(CacheSchemas.scores())
+        CachedFeatures.read(input(ScoreStage.NAME), CacheSchemas.scores())
             .select(functions.col(Columns.ID), functions.col(Columns.PREDICTED).as("teacher_predicted"), functions.col(Columns.LOGITS).as("teacher_logits"));
     Dataset<Row> joined =
         predictions.join(teacher, Columns.ID).select(Columns.LABEL, Columns.PREDICTED, Columns.PROBABILITIES, "teacher_predicted", "teacher_logits", Columns.SPLIT);
@@ -137,7 +137,7 @@ public final class EvaluateStage extends Stage {
     calibration.put("teacher", teacherCalibration.toMap(teacherMetrics.expectedCalibrationError()));
     calibration.put("student", studentCalibration.toMap(studentMetrics.expectedCalibrationError()));
     metrics.put("calibration", calibration);
-    metrics.put("teacherUncertainty", TeacherUncertainty.of(input(ScoreStage.NAME).read(CacheSchemas.scores()), c.score.mcPasses));
+    metrics.put("teacherUncertainty", TeacherUncertainty.of(CachedFeatures.read(input(ScoreStage.NAME), CacheSchemas.scores()), c.score.mcPasses));
     long studentParameters;
     StageInput trained = input(TrainStudentStage.NAME);
     try (StudentModel student = StudentFiles.load(trained.files(), "the student at " + trained.runDir())) {

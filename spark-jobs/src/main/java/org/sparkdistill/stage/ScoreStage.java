@@ -95,7 +95,7 @@ public final class ScoreStage extends Stage {
           .input("teacher", teacher.fingerprint())
           .settings(c, "teacher.dropout");
     }
-    return plan;
+    return CachedFeatures.plan(plan, c);
   }
 
   private static String torchscriptTokenizer(DistillConfig c) {
@@ -131,8 +131,8 @@ public final class ScoreStage extends Stage {
           features.mapPartitions(
               new HeadScorePartitions(head, c.score.mcPasses, c.score.seed), Encoders.row(CacheSchemas.scores()));
     }
-    scores.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
-    StageWrite written = countWritten(runDir, true);
+    CachedFeatures.store(scores, c.cache.features, NAME).write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
+    StageWrite written = CachedFeatures.describe(countWritten(runDir, true), context.spark(), runDir, c.cache.features);
     addQualityMetrics(written, context.spark().read().parquet(runDir.toString()), plan.labels());
     return written;
   }

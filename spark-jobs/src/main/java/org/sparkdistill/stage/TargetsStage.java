@@ -92,7 +92,7 @@ public final class TargetsStage extends Stage {
     Map<String, Dataset<Row>> caches = new LinkedHashMap<>();
     Map<String, String> sources = new LinkedHashMap<>();
     teachers(method).forEach((role, cache) -> {
-      caches.put(role, cache.read(CacheSchemas.scores()));
+      caches.put(role, CachedFeatures.read(cache, CacheSchemas.scores()));
       sources.put(role, cache.output().dir().toString());
     });
     TargetTransform transform = method.fit(caches);

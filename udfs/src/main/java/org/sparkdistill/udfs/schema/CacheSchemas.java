@@ -1,5 +1,6 @@
 package org.sparkdistill.udfs.schema;
 
+import static org.apache.spark.sql.types.DataTypes.BinaryType;
 import static org.apache.spark.sql.types.DataTypes.BooleanType;
 import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.FloatType;
@@ -18,7 +19,9 @@ import org.apache.spark.sql.types.StructType;
  * SchemaCheck} before any work starts.
  *
  * <p>Bump {@link #VERSION} whenever a schema changes: manifests record it and readers refuse a
- * cache written under another version.
+ * cache written under another version. The int8 feature storage ({@link #stored}) adds schemas
+ * beside the float32 ones without changing them, so it keeps version 1: the storage is recorded
+ * in the plan and manifest ({@code cache.features}) and decides which schema a reader checks.
  */
 public final class CacheSchemas {
   /** Version of every schema below, recorded in each manifest. */
@@ -27,6 +30,33 @@ public final class CacheSchemas {
   private static final DataType FLOATS = createArrayType(FloatType, false);
 
   private CacheSchemas() {}
+
+  /**
+   * {@code schema} (one holding {@code features}, e.g. {@link #features()} or {@link #scores()})
+   * as stored under {@code storage}: unchanged for float32; for int8, {@code features} is
+   * replaced, at its position, by {@code features_int8} (binary, d signed bytes) and {@code
+   * features_scale} (float), the layout of {@link FeatureStorage}.
+   */
+  public static StructType stored(StructType schema, FeatureStorage storage) {
+    if (storage == FeatureStorage.FLOAT32) {
+      return schema;
+    }
+    java.util.List<StructField> fields = new java.util.ArrayList<>();
+    boolean found = false;
+    for (StructField f : schema.fields()) {
+      if (f.name().equals(Columns.FEATURES)) {
+        fields.add(createStructField(Columns.FEATURES_INT8, BinaryType, false));
+        fields.add(createStructField(Columns.FEATURES_SCALE, FloatType, false));
+        found = true;
+      } else {
+        fields.add(f);
+      }
+    }
+    if (!found) {
+      throw new IllegalArgumentException("schema " + schema.simpleString() + " has no " + Columns.FEATURES + " column to store as " + storage.value());
+    }
+    return new StructType(fields.toArray(new StructField[0]));
+  }
 
   /** A prepared dataset: one row per deduplicated text; {@code label} is null on transfer rows. */
   public static StructType examples() {

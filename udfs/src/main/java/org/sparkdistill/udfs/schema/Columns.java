@@ -10,6 +10,10 @@ public final class Columns {
   public static final String NUM_TOKENS = "num_tokens";
   public static final String TRUNCATED = "truncated";
   public static final String FEATURES = "features";
+  /** {@code cache.features: int8}: the features as d signed bytes (binary), value i = byte i x {@link #FEATURES_SCALE}. */
+  public static final String FEATURES_INT8 = "features_int8";
+  /** {@code cache.features: int8}: the row's scale, max|x| / 127 (float, 0 for an all-zero row). */
+  public static final String FEATURES_SCALE = "features_scale";
   public static final String LOGITS = "logits";
   public static final String MEAN_PROBS = "mean_probs";
   public static final String ENTROPY = "entropy";
