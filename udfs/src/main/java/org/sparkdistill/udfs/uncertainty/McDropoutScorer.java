@@ -60,10 +60,19 @@ public final class McDropoutScorer implements Serializable {
   public Result score(String id, float[] features) {
     Objects.requireNonNull(id, "id must not be null");
     float[] rawLogits = head.logits(features);
-    McDropoutStatistics deterministic =
-        McDropoutStatistics.ofSinglePass(Softmax.softmax(rawLogits));
-
+    float[] rawProbabilities = Softmax.softmax(rawLogits);
+    McDropoutStatistics deterministic = McDropoutStatistics.ofSinglePass(rawProbabilities);
     int numClasses = bias.length;
+    double rate = head.dropoutRate();
+    McDropoutStatistics.Accumulator acc = new McDropoutStatistics.Accumulator(numClasses);
+    if (rate == 0) {
+      // Every mask is all ones: each pass is the deterministic pass.
+      for (int k = 0; k < passes; k++) {
+        acc.add(rawProbabilities);
+      }
+      return new Result(rawLogits, acc.build(), deterministic);
+    }
+
     int d = features.length;
     double[] unmasked = new double[numClasses];
     for (int j = 0, base = 0; j < d; j++, base += numClasses) {
@@ -73,20 +82,10 @@ public final class McDropoutScorer implements Serializable {
       }
     }
     long rowKey = DropoutMask.rowKey(id);
-    double rate = head.dropoutRate();
     double keep = DropoutMask.keepScale(rate);
     int[] dropped = new int[d];
     double[] sum = new double[numClasses];
     float[] logits = new float[numClasses];
-    McDropoutStatistics.Accumulator acc = new McDropoutStatistics.Accumulator(numClasses);
-    if (rate == 0) {
-      // Every mask is all ones: each pass is the deterministic pass.
-      float[] probabilities = Softmax.softmax(rawLogits);
-      for (int k = 0; k < passes; k++) {
-        acc.add(probabilities);
-      }
-      return new Result(rawLogits, acc.build(), deterministic);
-    }
     for (int k = 0; k < passes; k++) {
       int n = DropoutMask.dropped(rowKey, k, seed, d, rate, dropped);
       System.arraycopy(unmasked, 0, sum, 0, numClasses);
