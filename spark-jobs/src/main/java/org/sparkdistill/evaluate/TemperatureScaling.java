@@ -1,6 +1,7 @@
 package org.sparkdistill.evaluate;
 
 import java.util.List;
+import org.sparkdistill.udfs.uncertainty.Softmax;
 
 /**
  * Temperature scaling (Guo et al., 2017): one scalar T > 0 that divides a model's logits before the
@@ -75,23 +76,9 @@ public final class TemperatureScaling {
     return sum / logits.size();
   }
 
-  /** softmax(logits / T) as floats. */
+  /** softmax(logits / T) as floats: {@link Softmax#softmax(float[], double)}. */
   public static float[] probabilities(float[] logits, double temperature) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v / temperature);
-    }
-    double[] e = new double[logits.length];
-    double norm = 0;
-    for (int i = 0; i < logits.length; i++) {
-      e[i] = Math.exp(logits[i] / temperature - max);
-      norm += e[i];
-    }
-    float[] out = new float[logits.length];
-    for (int i = 0; i < logits.length; i++) {
-      out[i] = (float) Math.min(1.0, e[i] / norm);
-    }
-    return out;
+    return Softmax.softmax(logits, temperature);
   }
 
   /**

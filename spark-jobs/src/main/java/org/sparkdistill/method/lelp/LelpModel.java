@@ -18,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
+import org.sparkdistill.udfs.uncertainty.Softmax;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdistill.method.TargetTransform;
@@ -222,7 +223,7 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
       int classes = w.classes();
       int s = w.subclasses();
       int d = w.dim();
-      double[] p = softmax(logits, tau);
+      double[] p = Softmax.softmax(logits, tau);
       float[] out = new float[classes * s];
       double[] z = new double[s];
       for (int c = 0; c < classes; c++) {
@@ -238,7 +239,7 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
             z[k] += v[row + k] * hi;
           }
         }
-        double[] q = softmax(z, beta);
+        double[] q = Softmax.softmax(z, beta);
         for (int k = 0; k < s; k++) {
           out[c * s + k] = (float) (p[c] * q[k]);
         }
@@ -247,20 +248,4 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
     }
   }
 
-  static double[] softmax(double[] x, double t) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : x) {
-      max = Math.max(max, v / t);
-    }
-    double sum = 0;
-    double[] out = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = Math.exp(x[i] / t - max);
-      sum += out[i];
-    }
-    for (int i = 0; i < x.length; i++) {
-      out[i] /= sum;
-    }
-    return out;
-  }
 }

@@ -1,5 +1,7 @@
 package org.sparkdistill.method.muka;
 
+import org.sparkdistill.udfs.uncertainty.Softmax;
+
 import java.util.Arrays;
 
 /**
@@ -23,22 +25,9 @@ import java.util.Arrays;
 public final class MukaMath {
   private MukaMath() {}
 
-  /** softmax(x / t) in double precision (max-shifted). */
+  /** softmax(x / t) in double precision (max-shifted): {@link Softmax#softmax(double[], double)}. */
   public static double[] softmax(double[] x, double t) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : x) {
-      max = Math.max(max, v / t);
-    }
-    double[] out = new double[x.length];
-    double sum = 0;
-    for (int i = 0; i < x.length; i++) {
-      out[i] = Math.exp(x[i] / t - max);
-      sum += out[i];
-    }
-    for (int i = 0; i < x.length; i++) {
-      out[i] /= sum;
-    }
-    return out;
+    return Softmax.softmax(x, t);
   }
 
   /** 1 − H(p) / ln |p| (natural log, 0·ln 0 = 0); 1 for a single class. */

@@ -61,4 +61,38 @@ public final class Softmax {
     }
     return out;
   }
+
+  /**
+   * Softmax of {@code x / temperature} in double precision, for driver-side target and
+   * calibration math that keeps doubles (MUKA's teacher weights, LELP's subclass split). Same
+   * max-shift as {@link #softmax(float[], double)}; the caller guarantees finite inputs (the
+   * cache readers reject non-finite logits and features with the row named).
+   *
+   * @param x non-empty
+   * @param temperature finite and {@code > 0}
+   * @return a new array of probabilities summing to 1 (up to double rounding)
+   */
+  public static double[] softmax(double[] x, double temperature) {
+    Objects.requireNonNull(x, "x must not be null");
+    if (!(temperature > 0.0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got: " + temperature);
+    }
+    if (x.length == 0) {
+      throw new IllegalArgumentException("x must not be empty, got length: 0");
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : x) {
+      max = Math.max(max, v);
+    }
+    double[] out = new double[x.length];
+    double sum = 0.0;
+    for (int i = 0; i < x.length; i++) {
+      out[i] = Math.exp((x[i] - max) / temperature);
+      sum += out[i];
+    }
+    for (int i = 0; i < x.length; i++) {
+      out[i] /= sum;
+    }
+    return out;
+  }
 }

@@ -90,4 +90,17 @@ class SoftmaxTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("temperature must be finite and > 0, got: Infinity");
   }
+
+  @Test
+  void doublePrecisionAtATemperature() {
+    // softmax((0, 2, 4) / 2) = (1, e, e^2) / (1 + e + e^2), by hand to 12 digits
+    double norm = 1 + 2.718281828459045 + 7.38905609893065;
+    double[] p = Softmax.softmax(new double[] {0, 2, 4}, 2.0);
+    assertThat(p[0]).isCloseTo(1 / norm, within(1e-12));
+    assertThat(p[1]).isCloseTo(2.718281828459045 / norm, within(1e-12));
+    assertThat(p[2]).isCloseTo(7.38905609893065 / norm, within(1e-12));
+    // max-shifted: 1e6 and 1e6 + 1 do not overflow
+    assertThat(Softmax.softmax(new double[] {1e6, 1e6 + 1}, 1.0)[0]).isCloseTo(0.2689414213699951, within(1e-12));
+    assertThatThrownBy(() -> Softmax.softmax(new double[] {1}, 0.0)).hasMessageContaining("temperature must be finite and > 0, got: 0.0");
+  }
 }
