@@ -24,22 +24,46 @@ public final class Batches {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1, got: " + batchSize);
     }
-    return new Iterator<>() {
-      private Iterator<O> current = Collections.emptyIterator();
-
-      @Override
-      public boolean hasNext() {
-        while (!current.hasNext() && rows.hasNext()) {
-          List<I> batch = new ArrayList<>(batchSize);
-          while (batch.size() < batchSize && rows.hasNext()) {
-            batch.add(rows.next());
+    Iterator<List<I>> batches =
+        new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return rows.hasNext();
           }
+
+          @Override
+          public List<I> next() {
+            List<I> batch = new ArrayList<>(batchSize);
+            while (batch.size() < batchSize && rows.hasNext()) {
+              batch.add(rows.next());
+            }
+            return batch;
+          }
+        };
+    return flatMap(
+        batches,
+        batch -> {
           List<O> out = perBatch.apply(batch);
           if (out.size() != batch.size()) {
             throw new IllegalStateException(
                 "a batch function must return one output per input: " + batch.size() + " in, " + out.size() + " out");
           }
-          current = out.iterator();
+          return out;
+        });
+  }
+
+  /**
+   * The outputs of {@code perBatch} over each element of {@code batches}, flattened lazily: one
+   * batch's outputs in memory at a time.
+   */
+  public static <B, O> Iterator<O> flatMap(Iterator<B> batches, Function<B, List<O>> perBatch) {
+    return new Iterator<>() {
+      private Iterator<O> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && batches.hasNext()) {
+          current = perBatch.apply(batches.next()).iterator();
         }
         return current.hasNext();
       }

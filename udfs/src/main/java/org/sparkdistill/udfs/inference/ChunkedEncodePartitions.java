@@ -1,21 +1,16 @@
 package org.sparkdistill.udfs.inference;
 
-import ai.djl.Device;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.EncodedBatch;
 import org.sparkdistill.udfs.model.EncoderSpec;
-import org.sparkdistill.udfs.model.ModelCache;
 import org.sparkdistill.udfs.model.OnnxSentenceEncoder;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.text.TextTokenizer;
@@ -80,52 +75,24 @@ public final class ChunkedEncodePartitions implements MapPartitionsFunction<Row,
     if (!rows.hasNext()) {
       return rows;
     }
-    Device device = DeviceSelector.forCurrentTask(spec.device());
-    ModelCache.Lease<OnnxSentenceEncoder> encoder =
-        ModelCache.acquire(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
-    OnnxSentenceEncoder.Session session;
-    TextTokenizer whole;
+    TextTokenizer whole = TextTokenizer.loadForWholeTexts(spec.tokenizerFile().localPath(), new TokenizerSettings(WHOLE_TEXT_TOKENS, true));
+    EncoderTask task;
     try {
-      session = encoder.get().newSession();
-      whole = TextTokenizer.loadForWholeTexts(spec.tokenizerFile().localPath(), new TokenizerSettings(WHOLE_TEXT_TOKENS, true));
+      task = EncoderTask.open(spec, "encode (chunked)", whole);
     } catch (RuntimeException e) {
-      encoder.close();
+      whole.close();
       throw e;
     }
-    TaskProgress progress = new TaskProgress("encode (chunked)");
-    progress.finishWithTask(
-        () -> {
-          whole.close();
-          session.close();
-          encoder.close();
-        });
     int length = spec.tokenizer().maxLength();
-    int windowRows = batchSize * TextBatch.WINDOW_BATCHES;
     boolean normalize = spec.normalize();
-    return new Iterator<>() {
-      private Iterator<Row> current = Collections.emptyIterator();
-
-      @Override
-      public boolean hasNext() {
-        while (!current.hasNext() && rows.hasNext()) {
-          List<Row> window = new ArrayList<>(windowRows);
-          while (window.size() < windowRows && rows.hasNext()) {
-            window.add(rows.next());
-          }
-          current = encodeWindow(window, whole, session, length, normalize).iterator();
-          progress.add(window.size());
-        }
-        return current.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return current.next();
-      }
-    };
+    return Batches.mapInBatches(
+        rows,
+        batchSize * TextBatch.WINDOW_BATCHES,
+        window -> {
+          List<Row> out = encodeWindow(window, whole, task.session(), length, normalize);
+          task.progress().add(window.size());
+          return out;
+        });
   }
 
   private List<Row> encodeWindow(List<Row> window, TextTokenizer whole, OnnxSentenceEncoder.Session session, int length, boolean normalize) {

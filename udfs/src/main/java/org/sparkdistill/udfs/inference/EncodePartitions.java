@@ -1,19 +1,13 @@
 package org.sparkdistill.udfs.inference;
 
-import ai.djl.Device;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.sparkdistill.udfs.model.DeviceSelector;
 import org.sparkdistill.udfs.model.EncodedBatch;
 import org.sparkdistill.udfs.model.EncoderSpec;
-import org.sparkdistill.udfs.model.ModelCache;
-import org.sparkdistill.udfs.model.OnnxSentenceEncoder;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 
 /**
@@ -61,50 +55,19 @@ public final class EncodePartitions implements MapPartitionsFunction<Row, Row> {
     if (!rows.hasNext()) {
       return rows;
     }
-    Device device = DeviceSelector.forCurrentTask(spec.device());
-    // Held until the task completes, so eviction cannot close it under this task.
-    ModelCache.Lease<OnnxSentenceEncoder> encoder =
-        ModelCache.acquire(spec.cacheKey(device), () -> OnnxSentenceEncoder.load(spec, device));
-    OnnxSentenceEncoder.Session session;
-    try {
-      session = encoder.get().newSession();
-    } catch (RuntimeException e) {
-      encoder.close();
-      throw e;
-    }
-    TaskProgress progress = new TaskProgress("encode");
-    progress.finishWithTask(
-        () -> {
-          session.close();
-          encoder.close();
-        });
-    Iterator<TokenizedRows> batches = EncodeBatches.of(rows, encoder.get().tokenizer(), batchSize, maxBatchTokens);
-    return new Iterator<>() {
-      private Iterator<Row> current = Collections.emptyIterator();
-
-      @Override
-      public boolean hasNext() {
-        while (!current.hasNext() && batches.hasNext()) {
-          TokenizedRows batch = batches.next();
-          EncodedBatch encoded = session.encode(batch.tokens());
+    EncoderTask task = EncoderTask.open(spec, "encode", null);
+    Iterator<TokenizedRows> batches = EncodeBatches.of(rows, task.encoder().tokenizer(), batchSize, maxBatchTokens);
+    return Batches.flatMap(
+        batches,
+        batch -> {
+          EncodedBatch encoded = task.session().encode(batch.tokens());
           List<String> ids = batch.ids();
           List<Row> out = new ArrayList<>(ids.size());
           for (int i = 0; i < ids.size(); i++) {
             out.add(RowFactory.create(ids.get(i), encoded.numTokens()[i], encoded.truncated()[i], encoded.vectors()[i]));
           }
-          progress.add(ids.size());
-          current = out.iterator();
-        }
-        return current.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return current.next();
-      }
-    };
+          task.progress().add(ids.size());
+          return out;
+        });
   }
 }
