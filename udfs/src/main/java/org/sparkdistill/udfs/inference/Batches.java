@@ -2,6 +2,7 @@ package org.sparkdistill.udfs.inference;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -24,22 +25,7 @@ public final class Batches {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1, got: " + batchSize);
     }
-    Iterator<List<I>> batches =
-        new Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return rows.hasNext();
-          }
-
-          @Override
-          public List<I> next() {
-            List<I> batch = new ArrayList<>(batchSize);
-            while (batch.size() < batchSize && rows.hasNext()) {
-              batch.add(rows.next());
-            }
-            return batch;
-          }
-        };
+    Iterator<List<I>> batches = groups(rows, batchSize);
     return flatMap(
         batches,
         batch -> {
@@ -89,43 +75,35 @@ public final class Batches {
     if (windowBatches < 1) {
       throw new IllegalArgumentException("windowBatches must be >= 1, got: " + windowBatches);
     }
-    Iterator<List<I>> windows =
-        new Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return rows.hasNext();
-          }
-
-          @Override
-          public List<I> next() {
-            List<I> window = new ArrayList<>(batchSize * windowBatches);
-            while (window.size() < batchSize * windowBatches && rows.hasNext()) {
-              window.add(rows.next());
-            }
-            window.sort(java.util.Comparator.comparingInt(length));
-            return window;
-          }
-        };
     Iterator<I> sorted =
-        new Iterator<>() {
-          private Iterator<I> current = Collections.emptyIterator();
-
-          @Override
-          public boolean hasNext() {
-            while (!current.hasNext() && windows.hasNext()) {
-              current = windows.next().iterator();
-            }
-            return current.hasNext();
-          }
-
-          @Override
-          public I next() {
-            if (!hasNext()) {
-              throw new NoSuchElementException();
-            }
-            return current.next();
-          }
-        };
+        flatMap(
+            groups(rows, batchSize * windowBatches),
+            window -> {
+              window.sort(Comparator.comparingInt(length));
+              return window;
+            });
     return mapInBatches(sorted, batchSize, perBatch);
+  }
+
+  /** Consecutive groups of {@code size} elements (the last may be shorter), read lazily. */
+  private static <I> Iterator<List<I>> groups(Iterator<I> rows, int size) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public List<I> next() {
+        if (!rows.hasNext()) {
+          throw new NoSuchElementException();
+        }
+        List<I> group = new ArrayList<>(size);
+        while (group.size() < size && rows.hasNext()) {
+          group.add(rows.next());
+        }
+        return group;
+      }
+    };
   }
 }
