@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real clusters on loopback, run by .ci/run after `mvn test`:
-#  1. the shaded job jar (mvn -B -DskipTests package) submitted with deploy/submit.sh (spark-submit,
+#  1. the shaded job jar (mvn -B -DskipTests package; SKIP_PACKAGE=1: the jar .ci/run's `mvn package` built) submitted with deploy/submit.sh (spark-submit,
 #     cluster deploy mode) to a standalone master and two workers (--cores 2 each; the driver takes
 #     a worker core), running the CI preset of the pipeline twice (the second run must skip every
 #     stage), then a failing run whose non-zero status must reach spark-submit;

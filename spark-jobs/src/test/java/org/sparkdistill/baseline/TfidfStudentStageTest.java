@@ -27,6 +27,7 @@ import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
 import org.sparkdistill.stage.TargetsStage;
+import org.sparkdistill.testing.DebianSliceFixture;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
 import org.sparkdistill.udfs.schema.Columns;
@@ -41,7 +42,9 @@ class TfidfStudentStageTest {
   @BeforeAll
   void teacherChain() {
     spark = SharedSpark.session();
-    config = TestConfigs.debianSlice(work, 240);
+    config = TestConfigs.debianSlice(work, DebianSliceFixture.ROWS);
+    // The teacher side and the KD targets are the JVM's shared slice fixture: the chain below skips them.
+    DebianSliceFixture.copyInto(work);
     config.baseline.numFeatures = 2048;
     config.baseline.regParams = List.of(1e-3, 1e-2);
     config.baseline.maxIter = 20;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.StudentMode;
 import org.sparkdistill.io.Manifest;
+import org.sparkdistill.testing.DebianSliceFixture;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
 import org.sparkdistill.udfs.schema.CacheSchemas;
@@ -57,7 +58,9 @@ class StudentChainTest {
   @BeforeAll
   void runChain() {
     spark = SharedSpark.session();
-    config = smallStudent(TestConfigs.debianSlice(work, 240));
+    config = smallStudent(TestConfigs.debianSlice(work, DebianSliceFixture.ROWS));
+    // The teacher side (prepare .. targets) is the JVM's shared slice fixture: the chain skips it.
+    DebianSliceFixture.copyInto(work);
     for (Stage stage : Chain.full(new StageContext(spark, config, false))) {
       StageResult result = stage.run();
       results.put(result.stage() + ":" + result.path().substring(result.path().lastIndexOf('/') + 1), result);
@@ -212,6 +215,16 @@ class StudentChainTest {
     DistillConfig withCurve = config.copy();
     withCurve.curve.labelsPerClass = List.of(3); // one cell beside the main run: it costs a head and two students
     withCurve.curve.seeds = List.of(1L);
+    // ...as long as the cell's sweep has one candidate per setting and the TF-IDF baseline is off:
+    // the default grids (3 teacher and 2 x 2 student candidates, 2 modes x 3 penalties of 100
+    // L-BFGS iterations over 65,536 features) made this one method about 580 s of the class's 620
+    // on 2 cores, and the page shows neither the sweep nor the TF-IDF students. The sweep still
+    // runs (and publishes its choices) here; .ci/run's smoke pipeline runs the curve with a
+    // two-candidate sweep and the baseline and checks the sweep's manifest and the TF-IDF rows.
+    withCurve.sweep.teacherLearningRates = List.of(withCurve.teacher.learningRate);
+    withCurve.sweep.studentLearningRates = List.of(withCurve.student.learningRate);
+    withCurve.sweep.studentDropouts = List.of(withCurve.student.dropout);
+    withCurve.baseline.enabled = false;
     List<org.sparkdistill.curve.LearningCurve.Cell> cells = new org.sparkdistill.curve.LearningCurve(spark, withCurve, false).run();
     ReportStage report = new ReportStage(new StageContext(spark, withCurve, false));
     StageResult first = report.run();

@@ -10,7 +10,11 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdistill.io.OutputLock;
 import org.sparkdistill.testing.SharedSpark;
@@ -21,11 +25,17 @@ import org.sparkdistill.testing.TestConfigs;
  * concurrent runs once published one run's student under the other's manifest): while the first
  * (a child JVM) writes, the second (this JVM) is refused with a message naming the first's process
  * and run, and touches nothing; the first publishes its output whole, which the second then reuses.
+ *
+ * <p>Both tests work on one work directory: the encode test runs first and leaves the child's
+ * published encoding, which the train-student test's upstream chain then reuses instead of
+ * preparing and encoding the slice again (run alone, the train-student test computes them itself).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoWritersTest {
   private static final int ROWS = 240;
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
 
   /** The run id named by the refusal: the child's, which must be the one published. */
   private String childRun;
@@ -38,6 +48,7 @@ class TwoWritersTest {
   }
 
   @Test
+  @Order(1)
   void aSecondEncodeOnTheSameOutputIsRefusedNamingTheOwner() throws Exception {
     Path work = tmp.resolve("work");
     StageContext context = new StageContext(SharedSpark.session(), config(work, ROWS), false);
@@ -47,6 +58,7 @@ class TwoWritersTest {
   }
 
   @Test
+  @Order(2)
   void aSecondTrainStudentOnTheSameOutputIsRefusedNamingTheOwner() throws Exception {
     Path work = tmp.resolve("work");
     StageContext context = new StageContext(SharedSpark.session(), config(work, ROWS), false);
@@ -71,7 +83,7 @@ class TwoWritersTest {
       }
     }
     command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), StageInAnotherJvm.class.getName(), stageName, work.toString(), Integer.toString(ROWS)));
-    Path log = tmp.resolve("first.log");
+    Path log = tmp.resolve("first-" + stageName + ".log");
     Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       Path lock = lock(outputDir);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Manifest;
+import org.sparkdistill.testing.DebianSliceFixture;
 import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.testing.TestConfigs;
 
@@ -40,7 +41,9 @@ class VerifyRebuildStatusTest {
   void teacherSide() {
     spark = SharedSpark.session();
     conf = spark.sparkContext().hadoopConfiguration();
-    config = TestConfigs.debianSlice(work, 240);
+    config = TestConfigs.debianSlice(work, DebianSliceFixture.ROWS);
+    // prepare and encode are the JVM's shared slice fixture (copied: the tests below damage them).
+    DebianSliceFixture.copyInto(work, "prepare", "encode");
     StageContext context = new StageContext(spark, config, false);
     new PrepareStage(context).run();
     new EncodeStage(context).run();

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdistill.config.ConfigLoader;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StageOutput;
@@ -52,19 +53,46 @@ class MukaSliceTest {
   private MukaComparison.Result result;
   private List<MukaTeachers.Teacher> teachers;
 
+  /**
+   * The slice: the shipped {@code conf/muka.yaml} with these overrides (the real Debian snapshot
+   * and encoder at absolute paths, 300 rows at 32 tokens, short head and student trainings, one
+   * seed). {@link #theMukaCommandOnTheShippedConfigSkipsTheFinishedComparisonAndPrintsTheTable}
+   * passes the same file and overrides to the {@code muka} command, which is what {@code .ci/run}
+   * ran as its MUKA slice.
+   */
+  static List<String> sliceOverrides(Path workDir) {
+    Path root = TestConfigs.projectRoot();
+    return List.of(
+        "workDir=" + workDir,
+        "data.path=" + root.resolve("data/debian/debian-sections-20.jsonl.gz"),
+        "data.maxRows=300",
+        "data.split.labelledPerClass=0", // MUKA split: the whole pool is labelled for the teachers...
+        "data.split.transferFraction=0.0", // ...and reaches the student without labels
+        "encoder.model=" + TestConfigs.encoderDir().resolve("all-minilm-l6-v2.onnx"),
+        "encoder.tokenizer=" + TestConfigs.encoderDir().resolve("all-minilm-l6-v2-tokenizer.json"),
+        "encoder.int8Model=" + TestConfigs.int8ModelFile(),
+        "encoder.maxLength=32",
+        "encoder.batchSize=16",
+        "encoder.partitions=2",
+        "teacher.epochs=30",
+        "teacher.patience=5",
+        "score.mcPasses=8",
+        "student.buckets=4096",
+        "student.embeddingDim=16",
+        "student.epochs=12",
+        "student.patience=10",
+        "student.batchSize=32",
+        "student.labelsOnlyBatchSize=32",
+        "student.learningRate=0.05",
+        "muka.seeds=[1]");
+  }
+
+  static Path shippedConfig() {
+    return TestConfigs.projectRoot().resolve("conf/muka.yaml");
+  }
+
   static DistillConfig sliceConfig(Path workDir) {
-    DistillConfig c = TestConfigs.debianSlice(workDir, 300);
-    c.data.split.labelledPerClass = 0; // MUKA split: the whole pool is labelled for the teachers...
-    c.data.split.transferFraction = 0.0; // ...and reaches the student without labels
-    c.student.buckets = 4096;
-    c.student.embeddingDim = 16;
-    c.student.epochs = 12;
-    c.student.patience = 10;
-    c.student.batchSize = 32;
-    c.student.labelsOnlyBatchSize = 32;
-    c.student.learningRate = 0.05;
-    c.muka.seeds = List.of(1L);
-    return c;
+    return ConfigLoader.load(shippedConfig(), sliceOverrides(workDir));
   }
 
   @BeforeAll
@@ -236,6 +264,40 @@ class MukaSliceTest {
     // the first seed's MUKA test accuracy, formatted as the section does (n = 1 seed)
     assertThat(page).contains("Teacher selection accuracy").contains("Test quality")
         .contains(String.format(java.util.Locale.ROOT, "%.3f (n=1)", result.cells().get(0).testAccuracy())).contains("head only");
+  }
+
+  /**
+   * The {@code muka} command on {@code conf/muka.yaml} with the slice's overrides (what {@code
+   * .ci/run} ran twice as its MUKA slice): the same settings as this class's comparison, so it
+   * finds every stage finished, computes nothing, and prints the comparison's table.
+   */
+  @Test
+  void theMukaCommandOnTheShippedConfigSkipsTheFinishedComparisonAndPrintsTheTable() {
+    List<String> args = new ArrayList<>(List.of("muka", "--config", shippedConfig().toString(), "--stacktrace"));
+    for (String override : sliceOverrides(work.resolve("muka"))) {
+      args.add("--set");
+      args.add(override);
+    }
+    // conf/muka.yaml sets spark.sql.shuffle.partitions, a runtime setting the command applies to
+    // the shared session: put it back afterwards.
+    String partitions = spark.conf().get("spark.sql.shuffle.partitions");
+    java.io.PrintStream out = System.out;
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    int code;
+    System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = org.sparkdistill.cli.SparkDistill.execute(args.toArray(String[]::new));
+    } finally {
+      System.setOut(out);
+      spark.conf().set("spark.sql.shuffle.partitions", partitions);
+    }
+    String printed = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    System.out.print(printed);
+    assertThat(code).as("muka command exit status").isZero();
+    assertThat(printed).contains("skipped (up to date)").doesNotContain(" done in ");
+    assertThat(printed).containsPattern("\\| MUKA \\(MC, soft, re-weighted\\) \\| 0\\.")
+        .containsPattern("\\| UHC \\(one KL per teacher block\\) \\| 0\\.");
+    assertThat(printed).contains(MukaComparison.table(result));
   }
 
   // ---- bad input: one-line errors, nothing written ----
