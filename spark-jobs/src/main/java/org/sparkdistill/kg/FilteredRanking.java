@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * query id); for each block the driver collects the block's query vectors with their answer's
  * vector (two vectors per query), computes q·a, and broadcasts the block; every task scans its
  * partition of the entity vectors (cached across blocks), compares each entity with every query of
- * the block, and returns two counts per query, summed by a tree reduce. Memory per executor: the
+ * the block, and returns three counts per query (above, tied, source above), summed by a tree reduce. Memory per executor: the
  * block (about 4·d bytes per query plus its filter ids) and one entity row at a time; on the
  * driver: one block and the per-query ranks. Work: queries × entities × d multiply-adds.
  */
@@ -51,6 +51,8 @@ public final class FilteredRanking {
   public static final String VECTOR = "vector";
   public static final String RANK = "rank";
   public static final String TIES = "ties";
+  /** 1 when the query's own source entity is among the entities counted above the answer. */
+  public static final String SOURCE_ABOVE = "source_above";
 
   private FilteredRanking() {}
 
@@ -61,12 +63,17 @@ public final class FilteredRanking {
           DataTypes.createStructField(RankingQueries.QUERY_ID, DataTypes.StringType, false),
           DataTypes.createStructField(RANK, DataTypes.LongType, false),
           DataTypes.createStructField(TIES, DataTypes.LongType, false),
+          DataTypes.createStructField(SOURCE_ABOVE, DataTypes.LongType, false),
         });
   }
 
   /**
    * Ranks every query of {@code queries} (query_id, target, filter array&lt;string&gt;, vector
-   * array&lt;float&gt;) against every entity of {@code entities} (id, vector array&lt;float&gt;).
+   * array&lt;float&gt;; optionally {@code source}, the entity the query reads) against every
+   * entity of {@code entities} (id, vector array&lt;float&gt;). With a source column, {@code
+   * source_above} says whether the source itself was counted above the answer, so a caller can
+   * also report ranks with the source left out (rank − source_above): a bi-encoder's query
+   * embeds the source's own text, and no triple of the graph is a self-loop.
    *
    * @param partitions partitions of the entity scan; 0 keeps the input's
    * @return {@link #ranksSchema()} rows, one per query
@@ -81,8 +88,10 @@ public final class FilteredRanking {
     }
     int blocks = (int) Math.max(1, (total + queryBlock - 1) / queryBlock);
     Dataset<Row> answers = entities.select(col(KgSchemas.ID).as("answer_id"), col(VECTOR).as("answer_vector"));
+    boolean hasSource = java.util.Arrays.asList(queries.columns()).contains(RankingQueries.SOURCE);
     Dataset<Row> withAnswer =
-        queries.select(col(RankingQueries.QUERY_ID), col(RankingQueries.TARGET), col(RankingQueries.FILTER), col(VECTOR))
+        queries.select(col(RankingQueries.QUERY_ID), col(RankingQueries.TARGET), col(RankingQueries.FILTER), col(VECTOR),
+                hasSource ? col(RankingQueries.SOURCE) : lit(null).cast("string").as(RankingQueries.SOURCE))
             .join(answers, col(RankingQueries.TARGET).equalTo(col("answer_id")), "left")
             .withColumn("block", pmod(xxhash64(lit("kg-rank-block"), col(RankingQueries.QUERY_ID)), lit(blocks)))
             .persist(StorageLevel.MEMORY_AND_DISK());
@@ -102,7 +111,7 @@ public final class FilteredRanking {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     try {
       for (int b = 0; b < blocks; b++) {
-        List<Row> rows = withAnswer.where(col("block").equalTo(b)).select(RankingQueries.QUERY_ID, RankingQueries.TARGET, RankingQueries.FILTER, VECTOR, "answer_vector").collectAsList();
+        List<Row> rows = withAnswer.where(col("block").equalTo(b)).select(RankingQueries.QUERY_ID, RankingQueries.TARGET, RankingQueries.FILTER, VECTOR, "answer_vector", RankingQueries.SOURCE).collectAsList();
         if (rows.isEmpty()) {
           continue;
         }
@@ -114,7 +123,7 @@ public final class FilteredRanking {
         shared.destroy();
         int m = block.ids.length;
         for (int j = 0; j < m; j++) {
-          out.add(RowFactory.create(block.ids[j], 1 + counts[j], counts[m + j]));
+          out.add(RowFactory.create(block.ids[j], 1 + counts[j], counts[m + j], counts[2 * m + j]));
         }
         LOG.info("kg ranking: block {} of {} ({} queries) done", b + 1, blocks, m);
       }
@@ -159,6 +168,7 @@ public final class FilteredRanking {
     private static final long serialVersionUID = 1L;
     final String[] ids;
     final String[] answers;
+    final String[] sources;
     final float[][] vectors;
     final double[] answerScores;
     final Set<String>[] filters;
@@ -167,6 +177,7 @@ public final class FilteredRanking {
     private QueryBlock(int m) {
       ids = new String[m];
       answers = new String[m];
+      sources = new String[m];
       vectors = new float[m][];
       answerScores = new double[m];
       filters = new Set[m];
@@ -181,12 +192,13 @@ public final class FilteredRanking {
         b.filters[j] = new HashSet<>(r.<String>getList(2));
         b.vectors[j] = floats(r, 3);
         b.answerScores[j] = dot(b.vectors[j], floats(r, 4));
+        b.sources[j] = r.isNullAt(5) ? null : r.getString(5);
       }
       return b;
     }
   }
 
-  /** Per partition: for each query, non-filtered entities above the answer's score, then those tied with it. */
+  /** Per partition: for each query, non-filtered entities above the answer's score, those tied with it, and whether the source was above. */
   static final class CountAbove implements FlatMapFunction<Iterator<Row>, long[]> {
     private static final long serialVersionUID = 1L;
     private final Broadcast<QueryBlock> block;
@@ -199,7 +211,7 @@ public final class FilteredRanking {
     public Iterator<long[]> call(Iterator<Row> entities) {
       QueryBlock q = block.value();
       int m = q.ids.length;
-      long[] counts = new long[2 * m];
+      long[] counts = new long[3 * m];
       while (entities.hasNext()) {
         Row e = entities.next();
         String id = e.getString(0);
@@ -209,6 +221,9 @@ public final class FilteredRanking {
           double a = q.answerScores[j];
           if (s >= a && !id.equals(q.answers[j]) && !q.filters[j].contains(id)) {
             counts[s > a ? j : m + j]++;
+            if (s > a && id.equals(q.sources[j])) {
+              counts[2 * m + j]++;
+            }
           }
         }
       }

@@ -82,7 +82,7 @@ public final class KgGraphStage extends Stage {
     Map<String, Object> metrics = new LinkedHashMap<>();
     tables.counts().forEach(metrics::put);
     Dataset<Row> entities = tables.entities();
-    Dataset<Row> facts = tables.facts().cache();
+    Dataset<Row> facts = tables.facts();
     long sourceTriples = facts.count();
     metrics.put("sourceEntities", entities.count());
     metrics.put("sourceTriples", sourceTriples);

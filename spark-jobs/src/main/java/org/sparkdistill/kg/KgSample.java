@@ -13,8 +13,11 @@ import java.util.TreeSet;
 /**
  * A seeded connected sample of a graph ({@code kg.sampleEntities}), so a small preset keeps
  * meaningful triples: start at a seeded entity drawn uniformly from those with a triple, then
- * repeatedly add an entity drawn uniformly from the not-yet-sampled neighbours of the sample
- * (edges read in both directions); the sample keeps the triples among its entities. When the
+ * repeatedly add a neighbour of the sample drawn with probability proportional to its edges into
+ * the sample (a uniform draw among the edges leaving the sample; edges read in both directions),
+ * which favours entities tied to the sample several times and so keeps more triples per entity
+ * than a uniform draw (a tree-like sample leaves most entities in one triple, and the unseen
+ * filter then moves nearly every valid and test triple back to train); the sample keeps the triples among its entities. When the
  * start's connected component runs out first, growth restarts at another seeded entity (the sample
  * is then a union of connected pieces; the count is reported). Deterministic for a given graph
  * and seed: adjacency is built in sorted order and every draw comes from one {@link Random}.
@@ -49,31 +52,30 @@ public final class KgSample {
     sorted.forEach((k, v) -> adjacency.put(k, new ArrayList<>(v)));
     Random random = new Random(seed);
     Set<String> sample = new HashSet<>();
-    List<String> boundary = new ArrayList<>();
-    Map<String, Integer> boundaryIndex = new HashMap<>();
+    // every edge from the sample to an entity outside it, as that entity (repeated once per edge)
+    List<String> frontier = new ArrayList<>();
     int pieces = 0;
     while (sample.size() < size) {
-      String next;
-      if (boundary.isEmpty()) {
+      String next = null;
+      while (next == null && !frontier.isEmpty()) {
+        int i = random.nextInt(frontier.size());
+        String candidate = frontier.get(i);
+        frontier.set(i, frontier.get(frontier.size() - 1));
+        frontier.remove(frontier.size() - 1);
+        if (!sample.contains(candidate)) {
+          next = candidate;
+        }
+      }
+      if (next == null) {
         do {
           next = nodes.get(random.nextInt(nodes.size()));
         } while (sample.contains(next));
         pieces++;
-      } else {
-        int i = random.nextInt(boundary.size());
-        next = boundary.get(i);
-        String last = boundary.remove(boundary.size() - 1);
-        boundaryIndex.remove(next);
-        if (i < boundary.size()) {
-          boundary.set(i, last);
-          boundaryIndex.put(last, i);
-        }
       }
       sample.add(next);
       for (String n : adjacency.get(next)) {
-        if (!sample.contains(n) && !boundaryIndex.containsKey(n)) {
-          boundaryIndex.put(n, boundary.size());
-          boundary.add(n);
+        if (!sample.contains(n)) {
+          frontier.add(n);
         }
       }
     }

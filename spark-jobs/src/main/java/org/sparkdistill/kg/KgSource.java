@@ -103,7 +103,7 @@ public final class KgSource {
       relations = facts.select(KgSchemas.RELATION).where(col(KgSchemas.RELATION).isNotNull()).distinct().orderBy(KgSchemas.RELATION)
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
     }
-    return new KgTables(entities, facts, relations, Map.of(), false);
+    return new KgTables(entities.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()), facts.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()), relations, Map.of(), false);
   }
 
   /**

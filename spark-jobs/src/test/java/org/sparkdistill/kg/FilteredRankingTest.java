@@ -43,7 +43,7 @@ class FilteredRankingTest {
   private static Map<String, long[]> ranks(Dataset<Row> ranks) {
     Map<String, long[]> out = new HashMap<>();
     for (Row r : ranks.collectAsList()) {
-      out.put(r.getString(0), new long[] {r.getLong(1), r.getLong(2)});
+      out.put(r.getString(0), new long[] {r.getLong(1), r.getLong(2), r.getLong(3)});
     }
     return out;
   }
@@ -67,10 +67,18 @@ class FilteredRankingTest {
                 query("q4", "d", List.of("b", "d"), 1f)),
             QUERIES);
     Map<String, long[]> r = ranks(FilteredRanking.rank(entities, queries, 2, 0));
-    assertThat(r.get("q1")).containsExactly(4, 1);
-    assertThat(r.get("q2")).containsExactly(2, 1);
-    assertThat(r.get("q3")).containsExactly(1, 0);
-    assertThat(r.get("q4")).containsExactly(4, 0);
+    assertThat(r.get("q1")).containsExactly(4, 1, 0);
+    assertThat(r.get("q2")).containsExactly(2, 1, 0);
+    assertThat(r.get("q3")).containsExactly(1, 0, 0);
+    assertThat(r.get("q4")).containsExactly(4, 0, 0);
+    // with a source column: q5 reads a (0.9, above its answer c 0.7), q6 reads e (below its answer)
+    StructType withSource = QUERIES.add("source", DataTypes.StringType);
+    Dataset<Row> sourced =
+        spark.createDataFrame(
+            List.of(RowFactory.create("q5", "c", new String[] {"c"}, box(new float[] {1f}), "a"), RowFactory.create("q6", "c", new String[] {"c"}, box(new float[] {1f}), "e")), withSource);
+    Map<String, long[]> s = ranks(FilteredRanking.rank(entities, sourced, 4, 0));
+    assertThat(s.get("q5")).containsExactly(3, 0, 1); // a 0.9 and f 0.8 above c; a is the source
+    assertThat(s.get("q6")).containsExactly(3, 0, 0);
     RankingMetrics m = RankingMetrics.of(new long[] {4, 2, 1, 4}, new long[] {1, 1, 0, 0});
     assertThat(m.mrr()).isEqualTo((0.25 + 0.5 + 1 + 0.25) / 4);
     assertThat(m.hits1()).isEqualTo(0.25);

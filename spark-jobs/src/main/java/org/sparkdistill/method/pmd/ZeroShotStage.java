@@ -40,9 +40,15 @@ import org.sparkdistill.udfs.schema.Columns;
  * inverse relation) is ranked against all entities by cosine ({@link FilteredRanking}). The floor
  * every trained KGC model must clear.
  *
+ * <p>The standard rule ranks the query's own source entity like any other candidate; a frozen
+ * encoder's query embeds the source's text, so the source tends to win and Hits@1 is near 0.
+ * {@code <split>.sourceExcluded.*} gives the same metrics with the source left out of the
+ * candidates (no triple is a self-loop, so it is never a right answer); SimKGC trains the source
+ * down with its self-negative instead.
+ *
  * <p>Writes {@code entity-vectors/} and {@code query-vectors/} ({@link CacheSchemas#features()}:
  * id, num_tokens, truncated, features; reusable as a teacher cache) and {@code ranks/} (per query:
- * split, relation, inverse, target, rank, ties, candidates). Metrics per split: MRR, Hits@1/3/10,
+ * split, relation, inverse, target, rank, ties, source_above, candidates). Metrics per split: MRR, Hits@1/3/10,
  * queries, the expected MRR of a uniformly random ranking over the same candidates ({@code
  * <split>.randomMrr}: mean of H(c)/c, c = entities minus the query's other answers), and the
  * encoding throughput ({@code textsPerSecond}: texts over the two encodes' wall time, Spark tasks
@@ -122,18 +128,20 @@ public final class ZeroShotStage extends Stage {
         queries.join(ranks, RankingQueries.QUERY_ID)
             .select(
                 col(RankingQueries.QUERY_ID), col(KgSchemas.SPLIT), col(KgSchemas.RELATION), col(RankingQueries.INVERSE), col(RankingQueries.TARGET),
-                col(FilteredRanking.RANK), col(FilteredRanking.TIES),
+                col(FilteredRanking.RANK), col(FilteredRanking.TIES), col(FilteredRanking.SOURCE_ABOVE),
                 functions.lit(entities).minus(functions.size(functions.array_remove(col(RankingQueries.FILTER), col(RankingQueries.TARGET)))).as("candidates"));
     String ranksDir = new Path(runDir, "ranks").toString();
     table.write().mode(SaveMode.ErrorIfExists).parquet(ranksDir);
     queries.unpersist();
     Map<String, Long> counts = new TreeMap<>();
-    List<Row> all = context.spark().read().parquet(ranksDir).select(KgSchemas.SPLIT, FilteredRanking.RANK, FilteredRanking.TIES, "candidates").collectAsList();
+    List<Row> all = context.spark().read().parquet(ranksDir).select(KgSchemas.SPLIT, FilteredRanking.RANK, FilteredRanking.TIES, "candidates", FilteredRanking.SOURCE_ABOVE).collectAsList();
     for (String split : List.of(KgSchemas.VALID, KgSchemas.TEST)) {
       List<Row> rows = all.stream().filter(r -> r.getString(0).equals(split)).toList();
       long[] r = rows.stream().mapToLong(x -> x.getLong(1)).toArray();
       long[] t = rows.stream().mapToLong(x -> x.getLong(2)).toArray();
       metrics.putAll(RankingMetrics.of(r, t).toMap(split));
+      long[] withoutSource = rows.stream().mapToLong(x -> x.getLong(1) - x.getLong(4)).toArray();
+      metrics.putAll(RankingMetrics.of(withoutSource, t).toMap(split + ".sourceExcluded"));
       metrics.put(split + ".randomMrr", rows.stream().mapToDouble(x -> randomReciprocalRank(x.getLong(3))).average().orElse(0));
       counts.put(split, (long) rows.size());
     }

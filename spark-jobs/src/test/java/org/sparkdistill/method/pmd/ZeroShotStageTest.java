@@ -66,6 +66,9 @@ class ZeroShotStageTest {
     double mrr = ((Number) metrics.get("test.mrr")).doubleValue();
     assertThat(mrr).as("zero-shot test MRR against chance %s", random).isGreaterThan(3 * random);
     assertThat(((Number) metrics.get("test.hits10")).doubleValue()).isGreaterThanOrEqualTo(((Number) metrics.get("test.hits1")).doubleValue());
+    // leaving the source out of the candidates can only lift a rank
+    assertThat(((Number) metrics.get("test.sourceExcluded.mrr")).doubleValue()).isGreaterThanOrEqualTo(mrr);
+    assertThat(((Number) metrics.get("test.sourceExcluded.queries")).intValue()).isEqualTo(queries);
     assertThat(((Number) metrics.get("entities")).longValue()).isEqualTo(entities);
     assertThat(((Number) metrics.get("textsPerSecond")).doubleValue()).isPositive();
   }
