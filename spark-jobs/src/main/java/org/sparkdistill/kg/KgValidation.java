@@ -35,14 +35,14 @@ public final class KgValidation {
   public static void check(KgTables tables, String entitiesWhere, String triplesWhere) {
     Dataset<Row> e = tables.entities();
     Dataset<Row> f = tables.facts();
-    blank(e, KgSchemas.ID, entitiesWhere, "entities have a blank id", KgSchemas.NAME);
+    blank(e, KgSchemas.ID, entitiesWhere, "entities have a blank id");
     List<Row> dup = e.groupBy(KgSchemas.ID).agg(count(lit(1)).as("n")).where(col("n").gt(1)).orderBy(KgSchemas.ID).collectAsList();
     if (!dup.isEmpty()) {
       throw new IllegalArgumentException(
           entitiesWhere + ": " + dup.size() + " entity ids occur more than once, e.g. " + first(dup, r -> r.getString(0) + " (" + r.getLong(1) + "x)")
               + ": every entity needs one row");
     }
-    blank(e, KgSchemas.DESCRIPTION, entitiesWhere, "entities have no description", KgSchemas.ID);
+    blank(e, KgSchemas.DESCRIPTION, entitiesWhere, "entities have no description");
     for (String column : List.of(KgSchemas.HEAD, KgSchemas.RELATION, KgSchemas.TAIL)) {
       Column bad = col(column).isNull().or(trim(col(column)).equalTo(""));
       long n = f.where(bad).count();
@@ -82,7 +82,7 @@ public final class KgValidation {
     }
   }
 
-  private static void blank(Dataset<Row> e, String column, String where, String what, String show) {
+  private static void blank(Dataset<Row> e, String column, String where, String what) {
     Column bad = col(column).isNull().or(trim(col(column)).equalTo(""));
     Dataset<Row> rows = e.where(bad);
     List<Row> shown = rows.select(column.equals(KgSchemas.ID) ? col(KgSchemas.DESCRIPTION) : col(KgSchemas.ID)).limit(SHOWN).collectAsList();
