@@ -36,6 +36,8 @@ import picocli.CommandLine.Command;
       MukaBenchmarkCommand.class,
       LelpCommand.class,
       LelpBenchCommand.class,
+      PmdCommands.Graph.class,
+      PmdCommands.ZeroShot.class,
       TrainBenchmarkCommand.class,
       ScaleCommand.class,
       InspectCommands.Status.class,

