@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       LelpBenchCommand.class,
       PmdCommands.Graph.class,
       PmdCommands.ZeroShot.class,
+      PmdCommands.Teacher.class,
       TrainBenchmarkCommand.class,
       ScaleCommand.class,
       InspectCommands.Status.class,

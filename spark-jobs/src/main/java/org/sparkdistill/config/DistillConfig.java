@@ -835,5 +835,69 @@ public final class DistillConfig {
 
     @Setting(doc = "Texts per encoder call.", min = 1)
     public int batchSize = 32;
+
+    public PmdFineTuneSettings finetune = new PmdFineTuneSettings();
+  }
+
+  /**
+   * The SimKGC bi-encoder teacher ({@code pmd-finetune}, {@code udfs.kgc.BiEncoderTrainer}): two
+   * all-MiniLM-L6-v2 encoders fine-tuned on the training triples with InfoNCE, in-batch and
+   * self-negatives, an additive margin and a learnable temperature. Defaults follow SimKGC where a
+   * CPU allows (its WN18RR run: batch 1024, 50 epochs, lr 5e-5 on GPUs).
+   */
+  public static final class PmdFineTuneSettings {
+    @Setting(doc = "Maximum epochs over the training pairs (two per triple: forward and inverse); the learning rate decays linearly to 0 at their end.", min = 1)
+    public int epochs = 1;
+
+    @Setting(doc = "Pairs per step; the other B - 1 answers are the in-batch negatives, so results depend on it (SimKGC: 1024 on GPUs).", min = 2)
+    public int batchSize = 32;
+
+    @Setting(doc = "Peak AdamW learning rate of both encoders and the temperature (SimKGC WN18RR: 5e-5).", min = 0, minExclusive = true)
+    public double learningRate = 5e-5;
+
+    @Setting(doc = "Decoupled AdamW weight decay, not on biases and LayerNorms (SimKGC: 1e-4).", min = 0)
+    public double weightDecay = 1e-4;
+
+    @Setting(doc = "Share of all steps with a linear learning-rate warm-up from 0.", min = 0, max = 1, maxExclusive = true)
+    public double warmupFraction = 0.1;
+
+    @Setting(doc = "Global gradient-norm clipping threshold (SimKGC: 10).", min = 0, minExclusive = true)
+    public double maxGradNorm = 10.0;
+
+    @Setting(doc = "Epochs without a lower validation loss before training stops.", min = 1)
+    public int patience = 2;
+
+    @Setting(doc = "Additive margin subtracted from the positive score (SimKGC: 0.02).", min = 0)
+    public double margin = 0.02;
+
+    @Setting(doc = "Initial temperature tau of the cosine scores (SimKGC: 0.05).", min = 0, max = 1, minExclusive = true)
+    public double temperature = 0.05;
+
+    @Setting(doc = "Whether tau is learned (SimKGC: yes).")
+    public boolean learnTemperature = true;
+
+    @Setting(doc = "Whether each query's own source entity is a negative (SimKGC's self-negative).")
+    public boolean selfNegative = true;
+
+    @Setting(doc = "Whether the answer-to-query direction adds its cross-entropy (as SimKGC's loss).")
+    public boolean symmetric = true;
+
+    @Setting(doc = "Train on a seeded sample of this many training triples (each gives two pairs); 0: every training triple.", min = 0)
+    public int maxTriples = 0;
+
+    @Setting(doc = "Validation triples scored after each epoch (a seeded sample; each gives two pairs); 0: every validation triple.", min = 0)
+    public int validationTriples = 0;
+
+    @Setting(doc = "Dropout after the embeddings and on each layer's residual branches in training.", min = 0, max = 1, maxExclusive = true)
+    public double hiddenDropout = 0.1;
+
+    @Setting(doc = "Dropout on the attention probabilities in training.", min = 0, max = 1, maxExclusive = true)
+    public double attentionDropout = 0.1;
+
+    @Setting(doc = "Attention heads of the encoder (all-MiniLM-L6-v2: 12).", min = 1)
+    public int attentionHeads = 12;
+
+    @Setting(doc = "Seed of the triple samples, the shuffling and libtorch's dropout generator.")
+    public long seed = 1;
   }
 }

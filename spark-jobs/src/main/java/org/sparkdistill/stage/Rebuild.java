@@ -9,7 +9,7 @@ import java.util.Set;
  * settings are unchanged (a damaged output that {@code verify} found, or a doubt). The order is the
  * chain's: a rebuilt upstream output keeps its fingerprint, so downstream stages would otherwise
  * skip. Each chain is its own line of stages: the text chain ({@link #ORDER}) and the knowledge-graph
- * chain ({@link #KG_ORDER}); a stage rebuilds what lies downstream of it in its own chain only.
+ * chains ({@link #KG_CHAINS}); a stage rebuilds what lies downstream of it in the chains it is on.
  */
 public final class Rebuild {
   /** The chain's stages in dependency order. */
@@ -18,10 +18,11 @@ public final class Rebuild {
           PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME, TargetsStage.NAME, TrainStudentStage.NAME,
           PredictStage.NAME, EvaluateStage.NAME, ReportStage.NAME);
 
-  /** The knowledge-graph chain's stages in dependency order (README "PMD: knowledge graph completion"). */
-  public static final List<String> KG_ORDER = List.of(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage.NAME);
-
-  private static final List<List<String>> CHAINS = List.of(ORDER, KG_ORDER);
+  /** The knowledge-graph chains in dependency order (README "PMD: knowledge graph completion"): the zero-shot baseline, the fine-tuned teacher. */
+  public static final List<List<String>> KG_CHAINS =
+      List.of(
+          List.of(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage.NAME),
+          List.of(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.method.pmd.BiEncoderFineTuneStage.NAME, org.sparkdistill.method.pmd.TeacherRankingStage.NAME));
 
   private Rebuild() {}
 
@@ -34,13 +35,18 @@ public final class Rebuild {
     if (stage == null || stage.isBlank()) {
       return Set.of();
     }
-    for (List<String> chain : CHAINS) {
+    Set<String> out = new LinkedHashSet<>();
+    List<List<String>> chains = new java.util.ArrayList<>(KG_CHAINS);
+    chains.add(0, ORDER);
+    for (List<String> chain : chains) {
       int i = chain.indexOf(stage);
       if (i >= 0) {
-        return Set.copyOf(new LinkedHashSet<>(chain.subList(i, chain.size())));
+        out.addAll(chain.subList(i, chain.size()));
       }
     }
-    throw new IllegalArgumentException(
-        "--rebuild must name a stage of the chain " + ORDER + " or of the knowledge-graph chain " + KG_ORDER + ", got: " + stage);
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("--rebuild must name a stage of the chain " + ORDER + " or of the knowledge-graph chains " + KG_CHAINS + ", got: " + stage);
+    }
+    return Set.copyOf(out);
   }
 }

@@ -26,7 +26,9 @@ public final class StageGraph {
           Map.entry(EvaluateStage.NAME, EvaluateStage::new),
           // knowledge-graph completion (README "PMD: knowledge graph completion")
           Map.entry(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.kg.KgGraphStage::new),
-          Map.entry(org.sparkdistill.method.pmd.ZeroShotStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage::new));
+          Map.entry(org.sparkdistill.method.pmd.ZeroShotStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage::new),
+          Map.entry(org.sparkdistill.method.pmd.BiEncoderFineTuneStage.NAME, org.sparkdistill.method.pmd.BiEncoderFineTuneStage::new),
+          Map.entry(org.sparkdistill.method.pmd.TeacherRankingStage.NAME, org.sparkdistill.method.pmd.TeacherRankingStage::new));
 
   /** Stages whose output depends on {@code student.mode}; the others are shared by both students. */
   private static final java.util.Set<String> PER_STUDENT = java.util.Set.of(TrainStudentStage.NAME, PredictStage.NAME, EvaluateStage.NAME);

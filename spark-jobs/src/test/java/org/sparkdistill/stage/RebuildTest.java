@@ -16,8 +16,9 @@ class RebuildTest {
 
   @Test
   void knowledgeGraphStagesRebuildTheirOwnChain() {
-    assertThat(Rebuild.from("kg-graph")).isEqualTo(Set.of("kg-graph", "pmd-zero-shot"));
+    assertThat(Rebuild.from("kg-graph")).isEqualTo(Set.of("kg-graph", "pmd-zero-shot", "pmd-finetune", "pmd-teacher"));
     assertThat(Rebuild.from("pmd-zero-shot")).isEqualTo(Set.of("pmd-zero-shot"));
+    assertThat(Rebuild.from("pmd-finetune")).isEqualTo(Set.of("pmd-finetune", "pmd-teacher"));
   }
 
   @Test
@@ -25,7 +26,7 @@ class RebuildTest {
     assertThatThrownBy(() -> Rebuild.from("kg"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("[prepare, encode, train-teacher, score, targets, train-student, predict, evaluate, report]")
-        .hasMessageContaining("knowledge-graph chain [kg-graph, pmd-zero-shot]")
+        .hasMessageContaining("knowledge-graph chains [[kg-graph, pmd-zero-shot], [kg-graph, pmd-finetune, pmd-teacher]]")
         .hasMessageEndingWith("got: kg");
   }
 }

@@ -41,9 +41,45 @@ public final class PmdTexts {
   public static Dataset<Row> queries(Dataset<Row> queries, Dataset<Row> entities) {
     Dataset<Row> keys = queries.select(queryKey().as(QUERY_KEY), col(RankingQueries.SOURCE), col(KgSchemas.RELATION), col(RankingQueries.INVERSE)).distinct();
     Dataset<Row> texts = entities.select(col(KgSchemas.ID).as("eid"), entityText().as("entity_text"));
+    return keys.join(texts, col(RankingQueries.SOURCE).equalTo(col("eid"))).select(col(QUERY_KEY).as(Columns.ID), queryText(col("entity_text")).as(Columns.TEXT));
+  }
+
+  /** Columns of {@link #pairs}. */
+  public static final String QUERY_TEXT = "query_text";
+  public static final String SOURCE_TEXT = "source_text";
+  public static final String TARGET_TEXT = "target_text";
+
+  /**
+   * The training pairs of {@code triples} (head, relation, tail): per triple a forward pair (query
+   * (h, r), answer t) and an inverse pair (query (t, r⁻¹), answer h), with the query key and text,
+   * the source and answer ids and both entities' texts ({@link RankingQueries}' columns source and
+   * target, {@link #QUERY_KEY}, {@link #QUERY_TEXT}, {@link #SOURCE_TEXT}, {@link #TARGET_TEXT}).
+   */
+  public static Dataset<Row> pairs(Dataset<Row> triples, Dataset<Row> entities) {
+    Dataset<Row> texts = entities.select(col(KgSchemas.ID).as("eid"), entityText().as("etext"));
+    Dataset<Row> directed = directed(triples);
+    Dataset<Row> withSource = directed.join(texts, col(RankingQueries.SOURCE).equalTo(col("eid"))).select(directed.col("*"), col("etext").as(SOURCE_TEXT));
+    return withSource.join(texts, col(RankingQueries.TARGET).equalTo(col("eid")))
+        .select(queryKey().as(QUERY_KEY), queryText(col(SOURCE_TEXT)).as(QUERY_TEXT), col(RankingQueries.SOURCE), col(SOURCE_TEXT), col(RankingQueries.TARGET), col("etext").as(TARGET_TEXT));
+  }
+
+  /** Per query key of {@code triples}' pairs, every answering entity: ({@link #QUERY_KEY}, answers array). */
+  public static Dataset<Row> answers(Dataset<Row> triples) {
+    return directed(triples).groupBy(queryKey().as(QUERY_KEY)).agg(org.apache.spark.sql.functions.collect_set(col(RankingQueries.TARGET)).as("answers"));
+  }
+
+  /** (source, relation, inverse, target) for both directions of every triple. */
+  private static Dataset<Row> directed(Dataset<Row> triples) {
+    Dataset<Row> forward = triples.select(col(KgSchemas.HEAD).as(RankingQueries.SOURCE), col(KgSchemas.RELATION), lit(false).as(RankingQueries.INVERSE), col(KgSchemas.TAIL).as(RankingQueries.TARGET));
+    Dataset<Row> backward = triples.select(col(KgSchemas.TAIL).as(RankingQueries.SOURCE), col(KgSchemas.RELATION), lit(true).as(RankingQueries.INVERSE), col(KgSchemas.HEAD).as(RankingQueries.TARGET));
+    return forward.unionByName(backward);
+  }
+
+  /** The query text over the source entity's text: the relation phrase ("inverse " first for a backward query), ": ", the text. */
+  private static Column queryText(Column sourceText) {
     Column phrase = trim(regexp_replace(col(KgSchemas.RELATION), "_", " "));
     Column relation = when(col(RankingQueries.INVERSE), concat(lit("inverse "), phrase)).otherwise(phrase);
-    return keys.join(texts, col(RankingQueries.SOURCE).equalTo(col("eid"))).select(col(QUERY_KEY).as(Columns.ID), concat(relation, lit(": "), col("entity_text")).as(Columns.TEXT));
+    return concat(relation, lit(": "), sourceText);
   }
 
   private static Column entityText() {

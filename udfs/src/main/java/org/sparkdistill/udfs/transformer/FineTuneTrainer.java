@@ -191,7 +191,8 @@ public final class FineTuneTrainer {
     return picked.neg().mean();
   }
 
-  private static int[] shuffled(int n, SplittableRandom random) {
+  /** 0..n−1 in a Fisher–Yates order drawn from {@code random}. */
+  public static int[] shuffled(int n, SplittableRandom random) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
@@ -205,8 +206,8 @@ public final class FineTuneTrainer {
     return order;
   }
 
-  /** The model's parameters, serialised (DJL's format), to restore the best epoch. */
-  static byte[] snapshot(BertClassifier model) {
+  /** The block's parameters, serialised (DJL's format), to restore the best epoch. */
+  public static byte[] snapshot(ai.djl.nn.Block model) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       model.saveParameters(out);
@@ -216,7 +217,8 @@ public final class FineTuneTrainer {
     return bytes.toByteArray();
   }
 
-  static void restore(BertClassifier model, NDManager manager, byte[] snapshot) {
+  /** Loads a {@link #snapshot} back into {@code model}. */
+  public static void restore(ai.djl.nn.Block model, NDManager manager, byte[] snapshot) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
       model.loadParameters(manager, in);
     } catch (IOException | ai.djl.MalformedModelException e) {

@@ -16,10 +16,10 @@ import java.io.DataOutputStream;
  * input shapes in its parameter file, refuses a file of another version, counts as initialised
  * once every parameter holds an array, and refuses shape inference.
  */
-abstract class WeightBuiltBlock extends AbstractBlock {
+public abstract class WeightBuiltBlock extends AbstractBlock {
   private final byte version;
 
-  WeightBuiltBlock(byte version) {
+  protected WeightBuiltBlock(byte version) {
     super(version);
     this.version = version;
   }

@@ -1,0 +1,213 @@
+package org.sparkdistill.udfs.kgc;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkdistill.udfs.text.TextTokenizer;
+import org.sparkdistill.udfs.text.TokenizedBatch;
+import org.sparkdistill.udfs.train.TorchRandom;
+import org.sparkdistill.udfs.transformer.AdamW;
+import org.sparkdistill.udfs.transformer.FineTuneOptions;
+import org.sparkdistill.udfs.transformer.FineTuneResult;
+import org.sparkdistill.udfs.transformer.FineTuneTrainer;
+
+/**
+ * Fine-tunes a {@link BiEncoder} on (query, answer) pairs with {@link SimKgcLoss}: in-batch
+ * negatives (the other answers of the batch, minus those that answer the query in training), the
+ * self-negative, the additive margin, a learnable temperature; {@link AdamW} with global
+ * gradient-norm clipping, linear warm-up then linear decay over all epochs, libtorch's dropout at
+ * every site. After each epoch the validation pairs are scored the same way with dropout off (batch
+ * order fixed, so the figures compare across epochs); the epoch with the lowest validation loss
+ * is kept (ties: more in-batch top-1 hits) and restored at the end, and training stops after
+ * {@code patience} epochs without a lower loss. {@link FineTuneResult#bestValidationAccuracy} is
+ * the validation pairs' in-batch top-1 rate.
+ *
+ * <p>Runs on the calling thread holding {@link TorchRandom#LOCK} (libtorch's generator is seeded
+ * from {@code seed}; DJL allows one gradient collector per JVM). Cost per step: the query encoder
+ * over B texts and the entity encoder over 2B (answers and sources; B without the self-negative),
+ * each forward + backward (about 3 forwards), plus one AdamW update of both encoders' parameters.
+ */
+public final class BiEncoderTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(BiEncoderTrainer.class);
+
+  private final BiEncoderOptions options;
+
+  public BiEncoderTrainer(BiEncoderOptions options) {
+    this.options = options;
+  }
+
+  /** Trains {@code model} in place; returns what happened. */
+  public FineTuneResult train(BiEncoder model, NDManager manager, TextTokenizer tokenizer, KgcExamples train, KgcExamples validation) {
+    if (train.size() < 2 || validation.size() == 0) {
+      throw new IllegalArgumentException("bi-encoder fine-tuning needs at least 2 train pairs and 1 validation pair, got " + train.size() + " and " + validation.size());
+    }
+    TorchRandom.LOCK.lock();
+    try {
+      JniUtils.setSeed(options.seed());
+      return run(model, manager, tokenizer, train, validation);
+    } finally {
+      TorchRandom.LOCK.unlock();
+    }
+  }
+
+  private FineTuneResult run(BiEncoder model, NDManager manager, TextTokenizer tokenizer, KgcExamples train, KgcExamples validation) {
+    for (Pair<String, Parameter> p : model.getParameters()) {
+      boolean temperature = p.getKey().endsWith(BiEncoder.LOG_INVERSE_TEMPERATURE);
+      p.getValue().getArray().setRequiresGradient(!temperature || options.learnTemperature());
+    }
+    int batches = (train.size() + options.batchSize() - 1) / options.batchSize();
+    long totalSteps = (long) batches * options.epochs();
+    List<Map<String, Object>> history = new ArrayList<>();
+    byte[] best = FineTuneTrainer.snapshot(model);
+    double bestLoss = Double.POSITIVE_INFINITY;
+    double bestHits = -1;
+    int bestEpoch = 0;
+    int epochsRun = 0;
+    long trainNanos = 0;
+    long trainPairs = 0;
+    try (AdamW optimizer = new AdamW(options.weightDecay(), options.maxGradNorm())) {
+      for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+        long start = System.nanoTime();
+        int[] order = FineTuneTrainer.shuffled(train.size(), new SplittableRandom(options.seed() * 31 + epoch));
+        double lossSum = 0;
+        double lr = 0;
+        for (int b = 0; b < batches; b++) {
+          int from = b * options.batchSize();
+          int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(train.size(), from + options.batchSize()));
+          if (rows.length < 2) {
+            continue; // a last batch of one pair has no in-batch negative
+          }
+          float loss;
+          try (NDManager tmp = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray l = loss(model, tmp, tokenizer, train, rows, true).loss;
+            loss = l.getFloat();
+            if (!Float.isFinite(loss)) {
+              throw new ArithmeticException("bi-encoder loss is " + loss + " at epoch " + epoch + ", batch " + (b + 1) + " of " + batches + ": lower pmd.finetune.learningRate");
+            }
+            collector.backward(l);
+          }
+          double factor = FineTuneOptions.schedule(optimizer.steps() + 1, totalSteps, options.warmupFraction());
+          lr = options.learningRate() * factor;
+          try {
+            optimizer.step(model, lr, lr);
+          } catch (ArithmeticException e) {
+            throw new ArithmeticException(e.getMessage() + " (epoch " + epoch + ", batch " + (b + 1) + ")");
+          }
+          lossSum += (double) loss * rows.length;
+          trainPairs += rows.length;
+          if ((b + 1) % 50 == 0) {
+            LOG.info("bi-encoder epoch {}: batch {} of {}, loss {}, tau {}", epoch, b + 1, batches, String.format("%.4f", loss), String.format("%.4f", model.temperature()));
+          }
+        }
+        trainNanos += System.nanoTime() - start;
+        Validation val = validate(model, manager, tokenizer, validation);
+        epochsRun = epoch;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("epoch", epoch);
+        row.put("trainLoss", lossSum / train.size());
+        row.put("validationLoss", val.loss);
+        row.put("validationInBatchHits", val.hits);
+        row.put("temperature", model.temperature());
+        row.put("learningRate", lr);
+        row.put("seconds", (System.nanoTime() - start) / 1e9);
+        history.add(row);
+        LOG.info("bi-encoder epoch {}: train loss {}, validation loss {}, in-batch top-1 {}, tau {}", epoch,
+            String.format("%.4f", lossSum / train.size()), String.format("%.4f", val.loss), String.format("%.4f", val.hits), String.format("%.4f", model.temperature()));
+        if (val.loss < bestLoss || (val.loss == bestLoss && val.hits > bestHits)) {
+          bestLoss = val.loss;
+          bestHits = val.hits;
+          bestEpoch = epoch;
+          best = FineTuneTrainer.snapshot(model);
+        } else if (epoch - bestEpoch >= options.patience()) {
+          break;
+        }
+      }
+      FineTuneTrainer.restore(model, manager, best);
+      for (Pair<String, Parameter> p : model.getParameters()) {
+        p.getValue().getArray().setRequiresGradient(false);
+      }
+      return new FineTuneResult(bestEpoch, epochsRun, optimizer.steps(), bestHits, bestLoss, history, trainPairs / (trainNanos / 1e9));
+    }
+  }
+
+  /** Validation loss (mean per pair) and in-batch top-1 rate, dropout off, batches in the given order. */
+  public Validation validate(BiEncoder model, NDManager manager, TextTokenizer tokenizer, KgcExamples data) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      double loss = 0;
+      long hits = 0;
+      long counted = 0;
+      for (int from = 0; from < data.size(); from += options.batchSize()) {
+        int to = Math.min(data.size(), from + options.batchSize());
+        int[] rows = new int[to - from];
+        for (int i = 0; i < rows.length; i++) {
+          rows[i] = from + i;
+        }
+        try (NDManager tmp = manager.newSubManager()) {
+          Batch batch = loss(model, tmp, tokenizer, data, rows, false);
+          loss += batch.loss.getFloat() * rows.length;
+          hits += batch.hits;
+          counted += rows.length;
+        }
+      }
+      return new Validation(loss / counted, (double) hits / counted);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** Mean validation loss per pair and the in-batch top-1 rate. */
+  public record Validation(double loss, double hits) {}
+
+  private record Batch(NDArray loss, int hits) {}
+
+  private Batch loss(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, boolean training) {
+    int b = rows.length;
+    List<String> queryTexts = new ArrayList<>(b);
+    List<String> queryIds = new ArrayList<>(b);
+    List<String> entityTexts = new ArrayList<>(2 * b);
+    List<String> entityIds = new ArrayList<>(2 * b);
+    for (int r : rows) {
+      queryTexts.add(data.queryTexts().get(r));
+      queryIds.add(data.queryKeys().get(r));
+      entityTexts.add(data.targetTexts().get(r));
+      entityIds.add(data.targets().get(r));
+    }
+    if (options.selfNegative()) {
+      for (int r : rows) {
+        entityTexts.add(data.sourceTexts().get(r));
+        entityIds.add(data.sources().get(r));
+      }
+    }
+    ParameterStore ps = new ParameterStore(m, false);
+    NDArray q = model.queries(ps, inputs(m, tokenizer.tokenize(queryTexts, queryIds)), training);
+    NDArray e = model.entities(ps, inputs(m, tokenizer.tokenize(entityTexts, entityIds)), training);
+    NDArray answers = options.selfNegative() ? e.get("0:" + b) : e;
+    NDArray sources = options.selfNegative() ? e.get(b + ":") : null;
+    NDArray keep = m.create(data.keep(rows), new Shape(b, b));
+    NDArray keepSource = m.create(data.keepSource(rows), new Shape(b));
+    NDArray t = model.logInverseTemperature(ps, q, training);
+    NDArray loss = SimKgcLoss.compute(q, answers, sources, t, options.margin(), keep, keepSource, options.symmetric());
+    int hits = training ? 0 : SimKgcLoss.hits(q, answers, sources, t, options.margin(), keep, keepSource);
+    return new Batch(loss, hits);
+  }
+
+  private static NDList inputs(NDManager m, TokenizedBatch tokens) {
+    return FineTuneTrainer.inputs(m, tokens);
+  }
+}
