@@ -55,13 +55,7 @@ public final class BiEncoderTrainer {
     if (train.size() < 2 || validation.size() == 0) {
       throw new IllegalArgumentException("bi-encoder fine-tuning needs at least 2 train pairs and 1 validation pair, got " + train.size() + " and " + validation.size());
     }
-    TorchRandom.LOCK.lock();
-    try {
-      JniUtils.setSeed(options.seed());
-      return run(model, manager, tokenizer, train, validation);
-    } finally {
-      TorchRandom.LOCK.unlock();
-    }
+    return TorchRandom.seeded(options.seed(), () -> run(model, manager, tokenizer, train, validation));
   }
 
   private FineTuneResult run(BiEncoder model, NDManager manager, TextTokenizer tokenizer, KgcExamples train, KgcExamples validation) {

@@ -13,4 +13,15 @@ public final class TorchRandom {
   public static final ReentrantLock LOCK = new ReentrantLock();
 
   private TorchRandom() {}
+
+  /** Runs {@code body} holding {@link #LOCK}, libtorch's generator seeded with {@code seed} first (a training run's whole body). */
+  public static <T> T seeded(long seed, java.util.function.Supplier<T> body) {
+    LOCK.lock();
+    try {
+      ai.djl.pytorch.jni.JniUtils.setSeed(seed);
+      return body.get();
+    } finally {
+      LOCK.unlock();
+    }
+  }
 }

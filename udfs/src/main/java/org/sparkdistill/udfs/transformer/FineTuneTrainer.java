@@ -57,13 +57,7 @@ public final class FineTuneTrainer {
     if (train.size() == 0 || validation.size() == 0) {
       throw new IllegalArgumentException("fine-tuning needs labelled train and validation texts, got " + train.size() + " and " + validation.size());
     }
-    TorchRandom.LOCK.lock();
-    try {
-      JniUtils.setSeed(options.seed());
-      return run(model, manager, tokenizer, train, validation);
-    } finally {
-      TorchRandom.LOCK.unlock();
-    }
+    return TorchRandom.seeded(options.seed(), () -> run(model, manager, tokenizer, train, validation));
   }
 
   private FineTuneResult run(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts train, LabelledTexts validation) {
