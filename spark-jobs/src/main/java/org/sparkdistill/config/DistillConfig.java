@@ -481,6 +481,15 @@ public final class DistillConfig {
     @Setting(doc = "Weight of the cross-entropy on true labels; (1 - alpha) weighs the T^2-scaled KL term.", min = 0, max = 1)
     public double alpha = 0.5;
 
+    /**
+     * {@code targets.method: embedding} (embedding distillation, {@code method/embedding}): λ, the
+     * weight of the squared distance between the student's projection and the teacher's features
+     * beside the CE on labels; chosen on validation by the {@code lelp} command ({@code
+     * lelp.featureWeights}).
+     */
+    @Setting(doc = "targets.method embedding: weight of the feature-matching term ||g - h||^2 beside the CE on labels.", min = 0)
+    public double featureWeight = 1.0;
+
     @Setting(
         doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag; its"
             + " settings are the fields below).",
@@ -584,6 +593,14 @@ public final class DistillConfig {
 
     @Setting(doc = "Plain KD's alpha grid; 0 (no label term, as in the paper) is always reported, the best on validation beside it.", min = 0, max = 1)
     public List<Double> alphas = new ArrayList<>(List.of(0.0, 0.5, 0.9));
+
+    /**
+     * The embedding-distillation baseline ({@code targets.method: embedding}): its weights λ
+     * ({@code student.featureWeight}); the best on validation (first seed) runs on every seed.
+     * Empty: no embedding-distillation row.
+     */
+    @Setting(doc = "Embedding distillation's feature weights (student.featureWeight) tried with the first seed; empty: no such row.", min = 0)
+    public List<Double> featureWeights = new ArrayList<>(List.of(1.0, 10.0));
   }
 
   public static final class CurveSettings {

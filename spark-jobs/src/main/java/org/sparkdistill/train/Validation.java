@@ -49,7 +49,7 @@ final class Validation {
 
   /** The class a student predicts from one row of logits. */
   static int predictedClass(Readout readout, float[] logits) {
-    float[] scores = readout.isIdentity() ? logits : readout.classProbabilities(Softmax.softmax(logits));
+    float[] scores = readout.isIdentity() ? logits : readout.auxiliaryOutputs() == 0 ? readout.classProbabilities(Softmax.softmax(logits)) : readout.fromLogits(logits);
     int best = 0;
     for (int c = 1; c < scores.length; c++) {
       if (scores[c] > scores[best]) {

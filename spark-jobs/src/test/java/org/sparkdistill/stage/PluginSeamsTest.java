@@ -87,7 +87,7 @@ class PluginSeamsTest {
     DistillConfig c = TestConfigs.debianSlice(work, 40);
     c.targets.method = "nope";
     assertThatThrownBy(() -> org.sparkdistill.method.DistillationMethods.of(c))
-        .hasMessageContaining("targets.method must be one of [kd, lelp, muka, twin]")
+        .hasMessageContaining("targets.method must be one of [embedding, kd, lelp, muka, twin]")
         .hasMessageContaining("got: nope");
     c.targets.method = "kd";
     c.student.architecture = "nope";

@@ -41,11 +41,13 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * the best S, then every null-space value at the best pair) and every KD α ({@code lelp.alphas})
  * train students; the best on validation accuracy (early stopping's best epoch) is chosen. Every
  * seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting), KD with
- * the chosen α and LELP with the chosen setting. Test labels are read by evaluate only.
+ * the chosen α, embedding distillation ({@code targets.method: embedding}, the same student with a
+ * projection to the teacher's features, at the {@code lelp.featureWeights} weight chosen on
+ * validation) and LELP with the chosen setting. Test labels are read by evaluate only.
  *
  * <p>Layout: {@code <workDir>/lelp/n<budget>-s<seed>/} holds the cell's prepare, train-teacher and
  * score outputs (encode is shared: {@code outputs.encode}), and one directory per student variant
- * ({@code lelp-S4-b0.5-null}, {@code kd-a0.0}, {@code labels}) with its targets, student,
+ * ({@code lelp-S4-b0.5-null}, {@code kd-a0.0}, {@code embed-w1.0}, {@code labels}) with its targets, student,
  * predictions and evaluation. Every stage is skipped when finished, so rerunning the command resumes
  * where it stopped; the tables go to {@code <workDir>/lelp/comparison.md} and {@code .json}.
  */
@@ -55,11 +57,16 @@ public final class LelpComparison {
   /** What one student variant scored: validation (model choice) and test accuracy, and the teacher's. */
   public record Score(String variant, double validation, double test, double teacher) {}
 
-  /** The choices of one budget and every score of its grid (first seed). */
-  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, List<Score> grid, List<String> skipped) {}
+  /**
+   * The choices of one budget and every score of its grid (first seed).
+   *
+   * @param embedding the chosen embedding-distillation variant ({@code embed-w<λ>}), null when
+   *     {@code lelp.featureWeights} is empty
+   */
+  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, String embedding, List<Score> grid, List<String> skipped) {}
 
-  /** Test accuracies of one (budget, seed) cell. */
-  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, double lelp) {}
+  /** Test accuracies of one (budget, seed) cell; {@code embedding} is null without that baseline. */
+  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp) {}
 
   /**
    * @param computed stages this run computed (0 on a rerun of a finished comparison)
@@ -114,12 +121,22 @@ public final class LelpComparison {
     return "kd-a" + alpha;
   }
 
+  static String embeddingName(double weight) {
+    return EMBEDDING_PREFIX + weight;
+  }
+
+  private static final String EMBEDDING_PREFIX = "embed-w";
+
   /** The student variant {@code name} of {@code cell} (lelp-..., kd-a..., labels). */
   DistillConfig variantConfig(DistillConfig cell, String name) {
     DistillConfig c = variant(cell, name);
     if (name.equals("labels")) {
       c.targets.method = KdMethod.NAME;
       c.student.mode = StudentMode.LABELS;
+    } else if (name.startsWith(EMBEDDING_PREFIX)) {
+      c.targets.method = org.sparkdistill.method.embedding.EmbeddingMethod.NAME;
+      c.student.mode = StudentMode.KD;
+      c.student.featureWeight = Double.parseDouble(name.substring(EMBEDDING_PREFIX.length()));
     } else if (name.startsWith("kd-a")) {
       c.targets.method = KdMethod.NAME;
       c.student.mode = StudentMode.KD;
@@ -237,16 +254,26 @@ public final class LelpComparison {
       if (bestLelp == null) {
         throw new IllegalStateException("lelp comparison at " + budget + " labels per class: every LELP setting failed: " + skipped);
       }
+      Score bestEmbedding = null;
+      for (double weight : grid.featureWeights) {
+        Score score = run(cell, embeddingName(weight));
+        scores.add(score);
+        if (bestEmbedding == null || score.validation() > bestEmbedding.validation()) {
+          bestEmbedding = score;
+        }
+      }
+      String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
       double alpha = Double.parseDouble(bestKd.variant().substring(4));
-      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, scores, skipped));
+      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, scores, skipped));
       for (long seed : grid.seeds) {
         DistillConfig seeded = seed == first ? cell : cellConfig(budget, seed);
         teacher(seeded);
         Score labels = run(seeded, "labels");
         Score kd0 = run(seeded, kdName(0.0));
         Score kd = run(seeded, bestKd.variant());
+        Double embedded = embedding == null ? null : run(seeded, embedding).test();
         Score lelp = run(seeded, bestLelp.variant());
-        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), lelp.test()));
+        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test()));
         write(new Result(choices, cells, computed, skippedStages));
       }
     }
@@ -287,24 +314,28 @@ public final class LelpComparison {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "stages computed: %d, skipped (finished): %d%n%n", result.computed(), result.skipped()));
     out.append("### LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds ").append(seeds).append("\n\n");
-    out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | LELP (chosen) | LELP − KD α=0 | LELP − best KD | LELP − labels-only |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | embedding distillation | LELP (chosen) | LELP − KD α=0 | LELP − best KD | LELP − labels-only | LELP − embedding |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Choice choice : result.choices()) {
       List<Cell> row = result.cells().stream().filter(c -> c.labelsPerClass() == choice.labelsPerClass()).toList();
       if (row.isEmpty()) {
         continue;
       }
       double lelp = MeanStd.of(row.stream().mapToDouble(Cell::lelp).toArray()).mean();
-      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s (%s) | %+.4f | %+.4f | %+.4f |%n",
+      boolean embedded = choice.embedding() != null && row.stream().allMatch(c -> c.embedding() != null);
+      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s | %s (%s) | %+.4f | %+.4f | %+.4f | %s |%n",
           choice.labelsPerClass(), row.size(), cell(row, Cell::teacher), cell(row, Cell::labelsOnly), cell(row, Cell::kdAlpha0),
-          cell(row, Cell::kdBest), choice.alpha(), cell(row, Cell::lelp), choice.lelp(),
+          cell(row, Cell::kdBest), choice.alpha(),
+          embedded ? cell(row, Cell::embedding) + " (" + choice.embedding() + ")" : "-",
+          cell(row, Cell::lelp), choice.lelp(),
           lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdAlpha0).toArray()).mean(),
           lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdBest).toArray()).mean(),
-          lelp - MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray()).mean()));
+          lelp - MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray()).mean(),
+          embedded ? String.format(Locale.ROOT, "%+.4f", lelp - MeanStd.of(row.stream().mapToDouble(Cell::embedding).toArray()).mean()) : "-"));
     }
     for (Choice choice : result.choices()) {
-      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s)%n%n",
-          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.kd()));
+      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s%s)%n%n",
+          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
       out.append("| student | validation | test | teacher (test) |\n|---|---:|---:|---:|\n");
       for (Score s : choice.grid()) {
         out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", s.variant(), s.validation(), s.test(), s.teacher()));

@@ -51,7 +51,7 @@ public final class LelpReportSection {
   @SuppressWarnings("unchecked")
   static Table table(Map<String, Object> comparison) {
     Table.Builder t = Table.builder("LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds (lelp command)",
-        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "LELP (chosen)");
+        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP (chosen)");
     List<Map<String, Object>> cells = (List<Map<String, Object>>) comparison.get("cells");
     for (Map<String, Object> choice : (List<Map<String, Object>>) comparison.get("choices")) {
       int budget = ((Number) choice.get("labelsPerClass")).intValue();
@@ -60,7 +60,9 @@ public final class LelpReportSection {
         continue;
       }
       t.row(String.valueOf(budget), String.valueOf(row.size()), f(row, "teacher"), f(row, "labelsOnly"), f(row, "kdAlpha0"),
-          f(row, "kdBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("alpha")), f(row, "lelp") + " (" + choice.get("lelp") + ")");
+          f(row, "kdBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("alpha")),
+          choice.get("embedding") != null && row.stream().allMatch(x -> x.get("embedding") instanceof Number) ? f(row, "embedding") + " (" + choice.get("embedding") + ")" : "-",
+          f(row, "lelp") + " (" + choice.get("lelp") + ")");
     }
     return t.build();
   }

@@ -37,7 +37,7 @@ import org.sparkdistill.udfs.student.StudentModel;
  * (not Spark, not the code under test) and Σ_s p_{c,s} is checked against softmax(logits / τ)
  * of the score cache in double precision; the student has C·S outputs and reads out C classes.
  */
-class LelpChainTest {
+public class LelpChainTest {
   @TempDir Path work;
 
   static final Map<String, List<String>> GROUPS = new LinkedHashMap<>();
@@ -49,7 +49,7 @@ class LelpChainTest {
     GROUPS.put("system", List.of("admin", "text", "editors", "database", "tex", "vcs"));
   }
 
-  static DistillConfig fewClass(Path work, int rows) {
+  public static DistillConfig fewClass(Path work, int rows) {
     DistillConfig c = TestConfigs.debianSlice(work, rows);
     c.data.labels = List.copyOf(GROUPS.keySet());
     c.data.labelGroups = new LinkedHashMap<>(GROUPS);
@@ -130,7 +130,7 @@ class LelpChainTest {
   }
 
   /** id → the float array column {@code column}, read with parquet-hadoop's example Group reader. */
-  static Map<String, double[]> readArrays(StageInput input, String column) throws IOException {
+  public static Map<String, double[]> readArrays(StageInput input, String column) throws IOException {
     Map<String, double[]> out = new HashMap<>();
     Configuration conf = new Configuration();
     for (String file : input.manifest().files()) {

@@ -380,12 +380,12 @@ public final class StudentModel implements AutoCloseable {
     return rows;
   }
 
-  /** Class probabilities per row: softmax over the outputs (in double), then the readout. */
+  /** Class probabilities per row: softmax over the class outputs (in double), then the readout ({@link Readout#fromLogits}). */
   public float[][] probabilities(List<String> texts) {
     float[][] logits = logits(texts);
     float[][] out = new float[logits.length][];
     for (int i = 0; i < logits.length; i++) {
-      out[i] = readout.classProbabilities(Softmax.softmax(logits[i]));
+      out[i] = readout.auxiliaryOutputs() == 0 ? readout.classProbabilities(Softmax.softmax(logits[i])) : readout.fromLogits(logits[i]);
     }
     return out;
   }
