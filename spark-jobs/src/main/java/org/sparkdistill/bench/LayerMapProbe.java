@@ -54,9 +54,9 @@ public final class LayerMapProbe {
     List<String> texts = new ArrayList<>();
     List<String> sections = new ArrayList<>();
     read(data, count, texts, sections);
-    JniUtils.setGradMode(false);
     try (TextTokenizer tokenizer = TextTokenizer.load(dir.resolve("all-minilm-l6-v2-tokenizer.json"), new TokenizerSettings(length, true));
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      JniUtils.setGradMode(false);
       long start = System.nanoTime();
       float[][] teacher = embed(BertEncoder.fromWeights(weights, manager, 0, 0), manager, tokenizer, texts);
       double teacherSeconds = (System.nanoTime() - start) / 1e9;

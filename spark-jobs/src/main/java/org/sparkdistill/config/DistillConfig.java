@@ -556,7 +556,7 @@ public final class DistillConfig {
         doc = "Teacher layer copied into each student layer, in student order (the student has as many layers as listed;"
             + " distinct, each below the teacher's layer count).",
         min = 0)
-    public List<Integer> layers = new ArrayList<>(List.of(0, 2, 5));
+    public List<Integer> layers = new ArrayList<>(List.of(0, 3, 5));
 
     @Setting(doc = "Tokens per text, special tokens included (longer texts are cut); 0: encoder.maxLength.", min = 0)
     public int maxLength = 0;

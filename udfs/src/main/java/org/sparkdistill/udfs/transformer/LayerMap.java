@@ -10,7 +10,7 @@ import org.sparkdistill.udfs.onnx.OnnxInitializers;
 /**
  * Which teacher layer each layer of a smaller BERT starts from (DistilBERT's initialisation: the
  * student's layer i is a copy of the teacher's layer {@code layers[i]}; embeddings are copied
- * whole). {@code [0, 2, 5]} makes a 3-layer student from layers 0, 2 and 5 of a 6-layer teacher.
+ * whole). {@code [0, 3, 5]} makes a 3-layer student from layers 0, 3 and 5 of a 6-layer teacher.
  *
  * <p>Rules (each broken one is a one-line error naming {@link #KEY}, the rule and the map): at
  * least one layer, no layer named twice, every layer ≥ 0; against a teacher ({@link #check}): no
