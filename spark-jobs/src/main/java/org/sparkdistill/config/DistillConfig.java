@@ -482,8 +482,8 @@ public final class DistillConfig {
     public double alpha = 0.5;
 
     @Setting(
-        doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag; its"
-            + " settings are the fields below).",
+        doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag, its"
+            + " settings are the fields below; transformer: k BERT layers cut from the teacher's encoder, student.transformer.*).",
         nonBlank = true)
     public String architecture = "ngram-bag";
 
