@@ -329,6 +329,13 @@ public final class ConfigLoader {
       errors.add("student.checkpointEveryRounds applies to student.trainer=data-parallel (the driver's loop checkpoints at epoch ends), got "
           + c.student.checkpointEveryRounds + " with student.trainer=" + c.student.trainer + ": set it to 0");
     }
+    if (c.student != null && c.student.transformer != null && "transformer".equals(c.student.architecture)) {
+      try {
+        org.sparkdistill.udfs.transformer.LayerMap.of(c.student.transformer.layers);
+      } catch (IllegalArgumentException e) {
+        errors.add(e.getMessage());
+      }
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.FINETUNE && c.encoder != null) {
       org.sparkdistill.teacher.finetune.FineTuneTeacher.validate(c, errors);
     }

@@ -491,8 +491,8 @@ public final class DistillConfig {
     public double featureWeight = 1.0;
 
     @Setting(
-        doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag; its"
-            + " settings are the fields below).",
+        doc = "The student architecture, a registered kind (ngram-bag: hashed word n-grams into an embedding bag, its"
+            + " settings are the fields below; transformer: k BERT layers cut from the teacher's encoder, student.transformer.*).",
         nonBlank = true)
     public String architecture = "ngram-bag";
 
@@ -546,9 +546,56 @@ public final class DistillConfig {
         min = 0)
     public int checkpointEveryRounds = 0;
 
+    /** {@code student.architecture: transformer}: the k-layer BERT student cut from the teacher's encoder. */
+    public TransformerStudentSettings transformer = new TransformerStudentSettings();
+
     public StudentSettings() {
       super(40, 128, 0.01, 0.0, 5, 5);
     }
+  }
+
+  /**
+   * The transformer student ({@code udfs/.../student/TransformerStudent}): k BERT layers copied from
+   * the teacher's encoder by a layer map (DistilBERT's initialisation), the teacher's WordPiece
+   * tokens, mean pooling and a fresh head, distilled by the same training step as every student.
+   * Cost per text: k/6 of the teacher's forward; see the README section "Transformer student".
+   */
+  public static final class TransformerStudentSettings {
+    @Setting(
+        doc = "Teacher layer copied into each student layer, in student order (the student has as many layers as listed;"
+            + " distinct, each below the teacher's layer count).",
+        min = 0)
+    public List<Integer> layers = new ArrayList<>(List.of(0, 3, 5));
+
+    @Setting(doc = "Tokens per text, special tokens included (longer texts are cut); 0: encoder.maxLength.", min = 0)
+    public int maxLength = 0;
+
+    @Setting(doc = "Adam learning rate of the copied embeddings and layers (student.learningRate is not used by this kind).", min = 0, minExclusive = true)
+    public double learningRate = 5e-5;
+
+    @Setting(doc = "Adam learning rate of the freshly initialised head.", min = 0, minExclusive = true)
+    public double headLearningRate = 1e-3;
+
+    @Setting(doc = "Optimizer steps over which both learning rates rise linearly from 0; 0: none.", min = 0)
+    public int warmupSteps = 0;
+
+    @Setting(doc = "Dropout after the embeddings and on each layer's attention and feed-forward outputs (BERT: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double hiddenDropout = 0.1;
+
+    @Setting(doc = "Dropout on the attention probabilities (BERT: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double attentionDropout = 0.1;
+
+    @Setting(doc = "Dropout on the pooled vector before the head.", min = 0, max = 1, maxExclusive = true)
+    public double headDropout = 0.1;
+
+    @Setting(doc = "Attention heads of the teacher's encoder (not stored in an ONNX file's weights; all-MiniLM-L6-v2: 12).", min = 1)
+    public int attentionHeads = 12;
+
+    @Setting(doc = "ONNX file whose layers the student copies (a local file); empty: encoder.model.")
+    public String model = "";
+
+    @Setting(doc = "Tokenizer the student reads its token ids with (a local file); empty: encoder.tokenizer.")
+    public String tokenizer = "";
   }
 
   /** The predict stage. */

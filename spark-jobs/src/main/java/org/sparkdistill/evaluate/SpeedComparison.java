@@ -48,7 +48,7 @@ public final class SpeedComparison {
       return String.format(
           Locale.ROOT,
           "%d test texts, batch %d, tokenisation included, one JVM, teacher = ONNX encoder (%d intra-op thread) + linear head with MC off,"
-              + " student = hashing + embedding bag (libtorch threads as set by -Dai.djl.pytorch.num_threads), model loaded before timing, one warm-up pass,"
+              + " student = its own featurizer (hashed n-grams or WordPiece ids) + network (libtorch threads as set by -Dai.djl.pytorch.num_threads), model loaded before timing, one warm-up pass,"
               + " then repeats of >= %.0f s of work each (teacher %d passes, student %d passes over %d repeats); fastest repeat, median beside it",
           rows, batchSize, onnxThreads, Timing.MIN_SECONDS, teacher.passes(), student.passes(), teacher.repeats());
     }

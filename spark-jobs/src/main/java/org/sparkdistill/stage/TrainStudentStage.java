@@ -33,7 +33,9 @@ import org.sparkdistill.udfs.student.StudentModel;
  * StudentArchitecture}). Neither is named here.
  *
  * <p>Writes the self-contained student ({@code student.json}: architecture, readout; {@code
- * student.params}) to {@code <workDir>/student-<mode>}; checkpoints go to its {@code _checkpoint}
+ * student.params}; the architecture's own files, e.g. the transformer student's {@code
+ * tokenizer.json}) to {@code <workDir>/student-<mode>}, each file's sha256 in the manifest's {@code
+ * files} metric; checkpoints go to its {@code _checkpoint}
  * directory each epoch and are removed once the student is published.
  */
 public final class TrainStudentStage extends Stage {
@@ -63,9 +65,14 @@ public final class TrainStudentStage extends Stage {
     return "train-student (" + mode() + "): " + context.config().student.architecture + " student on the targets";
   }
 
-  /** The student's architecture for {@code outputs}, from the config's student settings. */
+  /**
+   * The student's architecture for {@code outputs}, from the config's student settings and, as
+   * {@code teacherEncoder}, the teacher's encoder files (a kind that starts from the teacher's
+   * weights or tokenizer reads them; others ignore them).
+   */
   public static StudentArchitecture architecture(DistillConfig c, List<String> outputs) {
-    JsonNode settings = JSON.valueToTree(c.student);
+    com.fasterxml.jackson.databind.node.ObjectNode settings = JSON.valueToTree(c.student);
+    settings.putObject("teacherEncoder").put("model", c.encoder.model).put("tokenizer", c.encoder.tokenizer).put("maxLength", c.encoder.maxLength);
     return StudentArchitectures.fromSettings(c.student.architecture, settings, outputs);
   }
 
@@ -130,6 +137,7 @@ public final class TrainStudentStage extends Stage {
             .build();
     StudentTrainer.Result result = trainer.train(train, validation, plan);
     long parameters;
+    java.util.Map<String, String> hashes = new java.util.TreeMap<>();
     try (StudentModel student = result.student()) {
       parameters = student.parameterCount();
       java.nio.file.Path local = Files.createTempDirectory("spark-distill-student");
@@ -138,6 +146,7 @@ public final class TrainStudentStage extends Stage {
       fs.mkdirs(runDir);
       try (var files = Files.list(local)) {
         for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+          hashes.put(f.getFileName().toString(), org.sparkdistill.udfs.model.VerifiedModelFiles.sha256(f));
           fs.copyFromLocalFile(true, true, new Path(f.toUri()), new Path(runDir, f.getFileName().toString()));
         }
       }
@@ -153,6 +162,8 @@ public final class TrainStudentStage extends Stage {
         .metric("epochsRun", history.size())
         .metric("resumedFromEpoch", result.resumedFromEpoch())
         .metric("studentParameters", parameters)
+        .metric("studentArchitecture", context.config().student.architecture)
+        .metric("files", hashes)
         .metric("history", history);
   }
 }

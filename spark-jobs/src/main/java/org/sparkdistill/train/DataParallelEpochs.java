@@ -1,6 +1,5 @@
 package org.sparkdistill.train;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -287,9 +286,9 @@ public final class DataParallelEpochs implements EpochRunner {
       if (!rows.hasNext()) {
         return List.of(new TaskResult(partition, 0, 0, 0, null)).iterator();
       }
-      try (StudentModel student = StudentModel.create(architecture, readout, seed, ai.djl.Device.cpu());
+      try (StudentModel student = StudentModel.fromParameters(architecture, readout, weights.value(), ai.djl.Device.cpu());
           ResumableAdam local = new ResumableAdam(learningRate, 0.9, 0.999, 1e-8, weightDecay)) {
-        student.loadParameters(new ByteArrayInputStream(weights.value()));
+        local.withLearningRates((parameter, step) -> architecture.learningRate(parameter, learningRate, step));
         long n = 0;
         int taken = 0;
         double lossSum = 0;

@@ -78,6 +78,9 @@ public final class StudentTrainer {
   private Result run(Dataset<Row> rows, Dataset<Row> val, StagePlan plan) {
     StudentModel student = StudentModel.create(b.architecture, b.readout, b.seed, b.device);
     try (ResumableAdam adam = new ResumableAdam(b.learningRate, 0.9, 0.999, 1e-8, b.weightDecay)) {
+      StudentArchitecture architecture = b.architecture;
+      double base = b.learningRate;
+      adam.withLearningRates((parameter, step) -> architecture.learningRate(parameter, base, step));
       List<TrainingListener> listeners = new ArrayList<>();
       listeners.add(new EarlyStopping(b.patience));
       Optional<CheckpointStore> store = Optional.ofNullable(b.checkpointDir).map(dir -> new CheckpointStore(dir, b.hadoop).faultHook(b.faultHook));

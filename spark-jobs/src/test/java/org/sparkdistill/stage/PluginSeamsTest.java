@@ -92,7 +92,7 @@ class PluginSeamsTest {
     c.targets.method = "kd";
     c.student.architecture = "nope";
     assertThatThrownBy(() -> TrainStudentStage.architecture(c, List.of("a", "b")))
-        .hasMessageContaining("student.architecture must be one of [ngram-bag, trigram-bag]")
+        .hasMessageContaining("student.architecture must be one of [ngram-bag, transformer, trigram-bag]")
         .hasMessageContaining("got: nope");
     assertThat(spark).isNotNull();
   }

@@ -51,6 +51,24 @@ public interface StudentArchitecture extends Serializable {
   /** The JSON form read back by this kind's {@link Factory#fromJson}. */
   JsonNode toJson();
 
+  /**
+   * Files this kind needs beside {@code student.json} and {@code student.params} (a tokenizer, a
+   * vocabulary), by file name: {@link StudentModel#save} writes them and {@link
+   * Factory#fromJson(JsonNode, java.nio.file.Path)} reads them back. Default: none.
+   */
+  default Map<String, byte[]> files() {
+    return Map.of();
+  }
+
+  /**
+   * The Adam learning rate of parameter {@code parameter} at optimizer step {@code step} (1 for the
+   * first) when the run's rate is {@code base} ({@code student.learningRate}). Default: {@code base}
+   * for every parameter and step; a kind with pretrained and fresh parts (or a warm-up) differs.
+   */
+  default double learningRate(String parameter, double base, long step) {
+    return base;
+  }
+
   /** Reads an architecture of one kind from its JSON form. */
   interface Factory {
     String kind();
@@ -61,6 +79,16 @@ public interface StudentArchitecture extends Serializable {
      * @throws IllegalArgumentException naming the field that is missing or invalid
      */
     StudentArchitecture fromJson(JsonNode config);
+
+    /**
+     * Reads a saved architecture from its JSON form and the {@link StudentArchitecture#files()} in
+     * the student directory {@code dir}. Default: {@link #fromJson(JsonNode)}.
+     *
+     * @throws IllegalArgumentException naming the field or file that is missing or invalid
+     */
+    default StudentArchitecture fromJson(JsonNode config, java.nio.file.Path dir) {
+      return fromJson(config);
+    }
 
     /**
      * A new architecture from the run's student settings (the {@code student:} block of the

@@ -32,6 +32,11 @@ public final class StudentArchitectures {
     return factory(kind).fromJson(config);
   }
 
+  /** The architecture of {@code kind} from its JSON form and the files of the student directory {@code dir}. */
+  public static StudentArchitecture fromJson(String kind, JsonNode config, java.nio.file.Path dir) {
+    return factory(kind).fromJson(config, dir);
+  }
+
   /** A new architecture of {@code kind} from the run's student settings and output names. */
   public static StudentArchitecture fromSettings(String kind, JsonNode studentSettings, java.util.List<String> outputs) {
     return factory(kind).fromSettings(studentSettings, outputs);

@@ -122,6 +122,35 @@ public final class StudentModel implements AutoCloseable {
     }
   }
 
+  /**
+   * A student of {@code architecture} holding the parameters in {@code parameters} (written by
+   * {@link #saveParameters}), without initialising it first: what an executor builds from broadcast
+   * weights (an architecture that initialises from a teacher file never reads it there).
+   * Parameters require gradients.
+   *
+   * @throws ModelLoadException when the bytes are not this architecture's parameters
+   */
+  public static StudentModel fromParameters(StudentArchitecture architecture, Readout readout, byte[] parameters, Device device) {
+    Objects.requireNonNull(architecture, "architecture must not be null");
+    Model model = Model.newInstance("student", device, ENGINE);
+    try {
+      Block block = architecture.newBlock();
+      try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(parameters))) {
+        block.loadParameters(model.getNDManager(), in);
+      } catch (IOException | MalformedModelException e) {
+        throw new ModelLoadException("not the parameters of this " + architecture.kind() + " student: " + e.getMessage(), e);
+      }
+      for (Pair<String, Parameter> p : block.getParameters()) {
+        p.getValue().getArray().setRequiresGradient(true);
+      }
+      model.setBlock(block);
+      return new StudentModel(architecture, readout, model, block);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
   /** {@link #load(Path, Device)} on the CPU. */
   public static StudentModel load(Path dir) {
     return load(dir, Device.cpu());
@@ -139,7 +168,7 @@ public final class StudentModel implements AutoCloseable {
       throw new ModelLoadException(
           "student directory does not exist or is not a directory: " + dir.toAbsolutePath());
     }
-    Saved saved = readConfig(dir.resolve(CONFIG_FILE));
+    Saved saved = readConfig(dir.resolve(CONFIG_FILE), dir);
     Path paramsFile = dir.resolve(PARAMS_FILE);
     if (!Files.isRegularFile(paramsFile)) {
       throw new ModelLoadException(
@@ -177,7 +206,7 @@ public final class StudentModel implements AutoCloseable {
 
   private record Saved(StudentArchitecture architecture, Readout readout) {}
 
-  private static Saved readConfig(Path file) {
+  private static Saved readConfig(Path file, Path dir) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -221,7 +250,7 @@ public final class StudentModel implements AutoCloseable {
         throw new ModelLoadException(
             "student config file " + file.toAbsolutePath() + " needs \"architecture\" (a kind name) and a \"readout\" object");
       }
-      return new Saved(StudentArchitectures.fromJson(kind.asText(), config), JSON.treeToValue(readout, Readout.class));
+      return new Saved(StudentArchitectures.fromJson(kind.asText(), config, dir), JSON.treeToValue(readout, Readout.class));
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new ModelLoadException(
           "corrupt student config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
@@ -260,6 +289,12 @@ public final class StudentModel implements AutoCloseable {
       throw new UncheckedIOException("cannot create student directory " + dir, e);
     }
     writeAtomically(paramsFile, this::saveParameters);
+    for (Map.Entry<String, byte[]> file : architecture.files().entrySet()) {
+      if (file.getKey().equals(CONFIG_FILE) || file.getKey().equals(PARAMS_FILE) || file.getKey().contains("/")) {
+        throw new IllegalStateException("a student architecture's file must be a plain name other than " + CONFIG_FILE + " and " + PARAMS_FILE + ", got: " + file.getKey());
+      }
+      writeAtomically(dir.resolve(file.getKey()), out -> out.write(file.getValue()));
+    }
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("formatVersion", FORMAT_VERSION);

@@ -55,6 +55,7 @@ public final class ResumableAdam implements AutoCloseable {
   private final double weightDecay;
   private final Map<String, Moments> state = new LinkedHashMap<>();
   private long steps;
+  private java.util.function.ToDoubleBiFunction<String, Long> rates;
 
   private record Moments(NDArray m, NDArray v) {}
 
@@ -89,6 +90,18 @@ public final class ResumableAdam implements AutoCloseable {
     this.beta2 = beta2;
     this.epsilon = epsilon;
     this.weightDecay = weightDecay;
+  }
+
+  /**
+   * Per-parameter, per-step learning rates: {@code rates(name, t)} replaces {@code learningRate} for
+   * parameter {@code name} at step t (e.g. {@code StudentArchitecture#learningRate}: a fresh head
+   * faster than pretrained layers, a warm-up). Not saved with the state: they come from the
+   * architecture, which a checkpoint's plan fingerprints. Null (the default): {@code learningRate}
+   * for every parameter and step.
+   */
+  public ResumableAdam withLearningRates(java.util.function.ToDoubleBiFunction<String, Long> rates) {
+    this.rates = rates;
+    return this;
   }
 
   /** Steps taken so far (restored by {@link #load}). */
@@ -129,7 +142,7 @@ public final class ResumableAdam implements AutoCloseable {
           "gradients for " + gradients.values().keySet() + " do not match the block's trainable parameters " + names);
     }
     long t = steps + 1;
-    float lrT = (float) (learningRate / (1 - Math.pow(beta1, t)));
+    double bc1 = 1 - Math.pow(beta1, t);
     float bc2 = (float) (1 - Math.pow(beta2, t));
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
@@ -140,6 +153,7 @@ public final class ResumableAdam implements AutoCloseable {
             state.computeIfAbsent(
                 p.getKey(),
                 k -> new Moments(w.getManager().zeros(w.getShape()), w.getManager().zeros(w.getShape())));
+        float lrT = (float) ((rates == null ? learningRate : rates.applyAsDouble(p.getKey(), t)) / bc1);
         try (NDManager tmp = w.getManager().newSubManager()) {
           NDArray g = tmp.create(gradients.values().get(p.getKey()), w.getShape());
           NDArray grad = g;
