@@ -336,7 +336,7 @@ public final class MukaComparison {
       double[] acc = result.teachers().stream().mapToDouble(s -> s.withinSubset().get(t.name())).toArray();
       out.append(String.format(Locale.ROOT, "| %s | %d: %s | %s | %s |%n", t.name(), t.labels().size(), String.join(",", t.labels()), t.precision(), MeanStd.of(acc).format()));
     }
-    out.append(String.format(Locale.ROOT, "| union teacher (reference, all %d labels) | | | %s |%n", result.teacherList().stream().mapToInt(t -> t.labels().size()).sum(),
+    out.append(String.format(Locale.ROOT, "| union teacher (reference, all %d labels) | | | %s |%n", result.teacherList().stream().flatMap(t -> t.labels().stream()).distinct().count(),
         MeanStd.of(result.teachers().stream().mapToDouble(SeedTeachers::unionTeacher).toArray()).format()));
     List<String> fineTuned = result.teacherList().stream().filter(t -> t.kind() == org.sparkdistill.config.TeacherKind.FINETUNE).map(MukaTeachers.Teacher::name).toList();
     if (fineTuned.size() < result.teacherList().size()) {
@@ -365,6 +365,11 @@ public final class MukaComparison {
         continue;
       }
       double margin = m.std() + b.std();
+      if (!Double.isFinite(margin)) { // one seed: no spread to compare the difference with
+        out.append(String.format(Locale.ROOT, "- MUKA %s vs %s %s: difference %+.4f (one seed: no standard deviation to compare it with)%n", m.format(), b == kd ? "concat-KD" : "UHC", b.format(),
+            m.mean() - b.mean()));
+        continue;
+      }
       out.append(String.format(Locale.ROOT, "- MUKA %s vs %s %s: difference %+.4f, sum of stds %.4f: %s%n", m.format(), b == kd ? "concat-KD" : "UHC", b.format(),
           m.mean() - b.mean(), margin, m.mean() - b.mean() > margin ? "beats it by more than the sum of stds" : "does NOT beat it by more than the sum of stds"));
     }
