@@ -773,9 +773,23 @@ public final class DistillConfig {
     @Setting(doc = "Teachers made from data.labels when muka.teachers is empty (contiguous, near-equal blocks).", min = 1)
     public int defaultTeachers = 2;
 
-    /** Teacher name to encoder precision (fp32 or int8: a heterogeneous pair); absent: encoder.precision. */
-    @Setting(doc = "Teacher name -> encoder precision (fp32 | int8), each precision with its own encode output; absent: encoder.precision.")
+    /**
+     * Teacher name to its encoder (heterogeneous teachers): fp32 or int8 (the run's encoder at that
+     * precision), a preset (bge-small-int8: bge-small-en-v1.5 int8, CLS pooling, from
+     * target/models/bge-small-en-v15-q) or a model directory (dir[@cls|@mean]); each encoder has
+     * its own encode-&lt;id&gt; output. Absent: the run's encoder ({@code
+     * method.muka.TeacherEncoder}).
+     */
+    @Setting(doc = "Teacher name -> its encoder: fp32 | int8 (the run's encoder at that precision), a preset (bge-small-int8) or a model directory (dir[@cls|@mean]); each encoder has its own encode-<id> output. Absent: the run's encoder.")
     public Map<String, String> teacherEncoders = new LinkedHashMap<>();
+
+    /**
+     * Teacher name to its teacher.kind: head (frozen encoder + trained head; MC covers the head) or
+     * finetune (encoder and head trained together, teacher.finetune.*, MC over the top
+     * teacher.finetune.mcLayers layers; no encode stage). Absent: teacher.kind.
+     */
+    @Setting(doc = "Teacher name -> its teacher.kind (head | finetune), so frozen-head and fine-tuned teachers mix; absent: teacher.kind.")
+    public Map<String, String> teacherKinds = new LinkedHashMap<>();
 
     @Setting(doc = "Targets: muka (uncertainty-selected teacher distributions), concat-kd (softmax(concatenated logits / muka.kdTemperature)) or uhc (one KL per teacher block).", nonBlank = true)
     public String variant = "muka";

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sparkdistill.config.DistillConfig;
-import org.sparkdistill.config.EncoderPrecision;
 
 /**
  * The rules for label subsets ({@code teacher.labels}, {@code muka.teachers}): every label one of
@@ -92,14 +91,8 @@ public final class LabelSubsets {
     if (m.students == null || m.students.isEmpty() || !known.containsAll(m.students)) {
       errors.add("muka.students must list one or more of " + known + ", got: " + m.students);
     }
-    if (m.teacherEncoders != null) {
-      for (Map.Entry<String, String> e : m.teacherEncoders.entrySet()) {
-        try {
-          EncoderPrecision.parse(e.getValue());
-        } catch (IllegalArgumentException bad) {
-          errors.add("muka.teacherEncoders." + e.getKey() + ": " + bad.getMessage());
-        }
-      }
+    if (errors.isEmpty()) {
+      errors.addAll(MukaTeacherRules.errors(c)); // per-teacher kinds and encoders (needs valid teacher names)
     }
     check(errors, "muka.variant", m.variant, MukaMethod.VARIANTS);
     check(errors, "muka.uncertainty", m.uncertainty, List.of(MukaMethod.MC, MukaMethod.NO_MC));

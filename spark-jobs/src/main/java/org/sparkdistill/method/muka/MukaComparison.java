@@ -132,8 +132,12 @@ public final class MukaComparison {
     c.workDir = new Path(base.workDir, "s" + seed).toString();
     c.outputs.putIfAbsent(PrepareStage.NAME, root.output(PrepareStage.NAME).dir().toString());
     c.outputs.putIfAbsent(EncodeStage.NAME, root.output(EncodeStage.NAME).dir().toString());
-    for (String p : List.of("fp32", "int8")) {
-      c.outputs.putIfAbsent("encode-" + p, root.output("encode-" + p).dir().toString());
+    java.util.Set<String> encodes = new java.util.LinkedHashSet<>(List.of("encode-fp32", "encode-int8"));
+    for (MukaTeachers.Teacher t : MukaTeachers.of(base)) {
+      encodes.add(t.encoder().encodeOutput());
+    }
+    for (String key : encodes) { // one encode per encoder, shared by every seed
+      c.outputs.putIfAbsent(key, root.output(key).dir().toString());
     }
     c.teacher.seed = seed;
     c.score.seed = base.score.seed + seed;
@@ -327,15 +331,24 @@ public final class MukaComparison {
           MeanStd.of(chosen.stream().mapToDouble(Double::doubleValue).toArray()).format(),
           MeanStd.of(chosenF1.stream().mapToDouble(Double::doubleValue).toArray()).format()));
     }
-    out.append("\nTeachers (test accuracy within their own labels):\n\n| teacher | labels | encoder | accuracy within its labels |\n|---|---|---|---:|\n");
+    out.append("\nTeachers (test accuracy within their own labels):\n\n| teacher | labels | encoder (kind when not head) | accuracy within its labels |\n|---|---|---|---:|\n");
     for (MukaTeachers.Teacher t : result.teacherList()) {
       double[] acc = result.teachers().stream().mapToDouble(s -> s.withinSubset().get(t.name())).toArray();
       out.append(String.format(Locale.ROOT, "| %s | %d: %s | %s | %s |%n", t.name(), t.labels().size(), String.join(",", t.labels()), t.precision(), MeanStd.of(acc).format()));
     }
-    out.append(String.format(Locale.ROOT, "| union teacher (reference, all %d labels) | | | %s |%n", result.teacherList().stream().mapToInt(t -> t.labels().size()).sum(),
+    out.append(String.format(Locale.ROOT, "| union teacher (reference, all %d labels) | | | %s |%n", result.teacherList().stream().flatMap(t -> t.labels().stream()).distinct().count(),
         MeanStd.of(result.teachers().stream().mapToDouble(SeedTeachers::unionTeacher).toArray()).format()));
-    out.append("\nMC cost: the teachers are a frozen ONNX encoder + a dropout/linear head, and the exported encoder graph has no dropout, so the K MC passes"
-        + " cover the head only (their spread is small). Score stage seconds per teacher, K passes vs one:");
+    List<String> fineTuned = result.teacherList().stream().filter(t -> t.kind() == org.sparkdistill.config.TeacherKind.FINETUNE).map(MukaTeachers.Teacher::name).toList();
+    if (fineTuned.size() < result.teacherList().size()) {
+      out.append("\nMC cost: the frozen-encoder teachers are an ONNX encoder + a dropout/linear head, and the exported encoder graph has no dropout, so their K MC passes"
+          + " cover the head only (their spread is small).");
+    } else {
+      out.append("\nMC cost:");
+    }
+    if (!fineTuned.isEmpty()) {
+      out.append(" Fine-tuned teachers (" + String.join(", ", fineTuned) + "): MC over the top teacher.finetune.mcLayers layers and the head.");
+    }
+    out.append(" Score stage seconds per teacher, K passes vs one:");
     for (SeedTeachers s : result.teachers()) {
       for (Map.Entry<String, double[]> e : s.scoreSeconds().entrySet()) {
         out.append(String.format(Locale.ROOT, " s%d %s %.1f s vs %.1f s;", s.seed(), e.getKey(), e.getValue()[0], e.getValue()[1]));
@@ -352,6 +365,11 @@ public final class MukaComparison {
         continue;
       }
       double margin = m.std() + b.std();
+      if (!Double.isFinite(margin)) { // one seed: no spread to compare the difference with
+        out.append(String.format(Locale.ROOT, "- MUKA %s vs %s %s: difference %+.4f (one seed: no standard deviation to compare it with)%n", m.format(), b == kd ? "concat-KD" : "UHC", b.format(),
+            m.mean() - b.mean()));
+        continue;
+      }
       out.append(String.format(Locale.ROOT, "- MUKA %s vs %s %s: difference %+.4f, sum of stds %.4f: %s%n", m.format(), b == kd ? "concat-KD" : "UHC", b.format(),
           m.mean() - b.mean(), margin, m.mean() - b.mean() > margin ? "beats it by more than the sum of stds" : "does NOT beat it by more than the sum of stds"));
     }

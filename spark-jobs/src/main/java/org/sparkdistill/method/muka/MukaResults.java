@@ -47,6 +47,8 @@ public final class MukaResults {
       m.put("name", t.name());
       m.put("labels", t.labels());
       m.put("precision", t.precision());
+      m.put("encoder", t.encoder().id());
+      m.put("kind", t.kind().toString());
       teachers.add(m);
     }
     out.put("teachers", teachers);

@@ -51,4 +51,68 @@ class MukaConfigTest {
     assertThat(ty.outputs.get("encode")).endsWith("encode-int8");
     assertThat(ty.outputs.get("score")).endsWith("score-y");
   }
+
+  @Test
+  void perTeacherKindsAndEncodersNameKnownTeachersKindsAndEncoders() throws Exception {
+    assertThatThrownBy(() -> load("muka:\n  teacherKinds:\n    t3: finetune\n"))
+        .hasMessageContaining("muka.teacherKinds names teacher 't3', which is not one of the run's teachers [t1, t2]");
+    assertThatThrownBy(() -> load("muka:\n  teachers:\n    x: [a, b]\n    y: [c, d]\n  teacherEncoders:\n    t1: int8\n"))
+        .hasMessageContaining("muka.teacherEncoders names teacher 't1', which is not one of the run's teachers [x, y]");
+    assertThatThrownBy(() -> load("muka:\n  teacherKinds:\n    t1: frozen\n"))
+        .hasMessageContaining("muka.teacherKinds.t1 must be one of [head, torchscript, finetune], got: 'frozen'");
+    assertThatThrownBy(() -> load("muka:\n  teacherKinds:\n    t1: torchscript\n"))
+        .hasMessageContaining("muka.teacherKinds.t1 must be one of [head, finetune]");
+    assertThatThrownBy(() -> load("muka:\n  teacherEncoders:\n    t2: bge-large\n"))
+        .hasMessageContaining("muka.teacherEncoders.t2 must be fp32, int8, a preset [bge-small-int8] or a model directory (dir[@cls|@mean])")
+        .hasMessageContaining("got: 'bge-large'");
+    assertThatThrownBy(() -> load("muka:\n  teacherEncoders:\n    t2: some/dir@max\n")).hasMessageContaining("the pooling after @ is cls or mean");
+    assertThatThrownBy(() -> load("muka:\n  teacherKinds:\n    t1: finetune\n  teacherEncoders:\n    t1: bge-small-int8\n"))
+        .hasMessageContaining("muka.teacherKinds.t1 is finetune, which imports the fp32 MiniLM weights of encoder.model: muka.teacherEncoders.t1 must be fp32 or absent, got: 'bge-small-int8'");
+    assertThatThrownBy(() -> load("encoder:\n  pooling: cls\nmuka:\n  teacherKinds:\n    t1: finetune\n"))
+        .hasMessageContaining("muka.teacherKinds.t1 is finetune: teacher.kind finetune pools with the attention-mask mean");
+    // a mixed pair: the fine-tuned teacher keeps the run's encoder (it has no encode stage), the other the run's kind
+    DistillConfig mixed = load("muka:\n  teacherKinds:\n    t1: finetune\n");
+    List<MukaTeachers.Teacher> t = MukaTeachers.of(mixed);
+    assertThat(t).extracting(MukaTeachers.Teacher::kind).containsExactly(org.sparkdistill.config.TeacherKind.FINETUNE, org.sparkdistill.config.TeacherKind.HEAD);
+    assertThat(t.get(0).precision()).isEqualTo("fp32 finetune");
+    assertThat(MukaTeachers.teacherConfig(mixed, t.get(0)).teacher.kind).isEqualTo(org.sparkdistill.config.TeacherKind.FINETUNE);
+    assertThat(MukaTeachers.teacherConfig(mixed, t.get(1)).teacher.kind).isEqualTo(org.sparkdistill.config.TeacherKind.HEAD);
+  }
+
+  @Test
+  void aPresetOrAModelDirectoryGivesATeacherItsOwnEncoderAndEncodeOutput() throws Exception {
+    // a models directory laid out as the build lays out target/models
+    Path models = dir.resolve("models");
+    Files.createDirectories(models.resolve("all-minilm-l6-v2"));
+    Path bge = Files.createDirectories(models.resolve("bge-small-en-v15-q"));
+    Files.writeString(bge.resolve("bge-small-en-v1.5-q.onnx"), "x");
+    Files.writeString(bge.resolve("bge-small-en-v1.5-q-tokenizer.json"), "{}");
+    String encoder = "encoder:\n  model: " + models.resolve("all-minilm-l6-v2/all-minilm-l6-v2.onnx") + "\n";
+    DistillConfig c = load(encoder + "muka:\n  teacherEncoders:\n    t2: bge-small-int8\n");
+    MukaTeachers.Teacher t2 = MukaTeachers.of(c).get(1);
+    assertThat(t2.precision()).isEqualTo("bge-small-int8");
+    DistillConfig tc = MukaTeachers.teacherConfig(c, t2);
+    assertThat(tc.encoder.precision).isEqualTo("int8");
+    assertThat(tc.encoder.modelFile()).isEqualTo(bge.resolve("bge-small-en-v1.5-q.onnx").toString());
+    assertThat(tc.encoder.tokenizer).isEqualTo(bge.resolve("bge-small-en-v1.5-q-tokenizer.json").toString());
+    assertThat(tc.encoder.pooling).isEqualTo(org.sparkdistill.udfs.model.Pooling.CLS);
+    assertThat(tc.encoder.normalize).isTrue();
+    assertThat(tc.outputs.get("encode")).endsWith("encode-bge-small-int8");
+    // t1 keeps the run's encoder and the shared encode output
+    DistillConfig t1 = MukaTeachers.teacherConfig(c, MukaTeachers.of(c).get(0));
+    assertThat(t1.outputs).doesNotContainKey("encode");
+    assertThat(t1.encoder.pooling).isEqualTo(org.sparkdistill.udfs.model.Pooling.MEAN);
+    // the same files named as a directory, with its pooling
+    DistillConfig d = load(encoder + "muka:\n  teacherEncoders:\n    t2: " + bge + "@cls\n");
+    DistillConfig dc = MukaTeachers.teacherConfig(d, MukaTeachers.of(d).get(1));
+    assertThat(dc.encoder.precision).isEqualTo("fp32");
+    assertThat(dc.encoder.model).isEqualTo(bge.resolve("bge-small-en-v1.5-q.onnx").toString());
+    assertThat(dc.outputs.get("encode")).endsWith("encode-bge-small-en-v15-q-cls");
+    // a preset whose files are missing, a directory without a model: one line each
+    Files.delete(bge.resolve("bge-small-en-v1.5-q.onnx"));
+    assertThatThrownBy(() -> MukaTeachers.of(c))
+        .hasMessageContaining("muka.teacherEncoders.t2: the encoder preset bge-small-int8 needs " + bge.resolve("bge-small-en-v1.5-q.onnx"))
+        .hasMessageContaining("mvn -DskipTests package");
+    assertThatThrownBy(() -> MukaTeachers.of(d)).hasMessageContaining("must hold exactly one .onnx file and one *tokenizer.json, found [] and [bge-small-en-v1.5-q-tokenizer.json]");
+  }
 }

@@ -208,10 +208,15 @@ class MukaSliceTest {
   /** Independent double-precision recomputation of the soft, re-weighted MC target from the cached logits. */
   @Test
   void anIndependentReaderRecomputesASampleOfTargetsFromTheCachedLogits() throws IOException {
-    Map<String, Group> targets = readGroups(Path.of(variant("muka").workDir).resolve("targets").toString());
-    Map<String, Group> c1 = readGroups(seedDir("score-t1"));
-    Map<String, Group> c2 = readGroups(seedDir("score-t2"));
-    assertThat(targets).hasSameSizeAs(c1);
+    assertSoftTargetsRecomputed(Path.of(variant("muka").workDir).resolve("targets").toString(), seedDir("score-t1"), seedDir("score-t2"));
+  }
+
+  /** The soft, re-weighted MC targets of two teachers on the two halves of the labels, recomputed from their caches (parquet-hadoop reader, doubles). */
+  private static void assertSoftTargetsRecomputed(String targetsDir, String cache1, String cache2) throws IOException {
+    Map<String, Group> targets = readGroups(targetsDir);
+    Map<String, Group> c1 = readGroups(cache1);
+    Map<String, Group> c2 = readGroups(cache2);
+    assertThat(targets).hasSameSizeAs(c1).hasSameSizeAs(c2);
     List<String> ids = new ArrayList<>(new java.util.TreeSet<>(targets.keySet())).subList(0, 60);
     for (String id : ids) {
       double[][] p = {probabilities(list(c1.get(id), "logits", false)), probabilities(list(c2.get(id), "logits", false))};
@@ -409,5 +414,162 @@ class MukaSliceTest {
       assertThat(t[6]).isGreaterThan(0.0); // "graphics" is known to a and b
     }
     assertThat(MukaComparison.selectionAccuracy(rows, three, Split.VALIDATION)).isBetween(0.3, 1.0);
+  }
+
+  /** Runs every teacher's chain of {@code seed}; returns each teacher's stage names, in order. */
+  private Map<String, List<String>> runTeachers(DistillConfig seed) {
+    Map<String, List<String>> stages = new java.util.LinkedHashMap<>();
+    for (MukaTeachers.Teacher t : MukaTeachers.of(seed)) {
+      List<String> names = new ArrayList<>();
+      for (org.sparkdistill.stage.Stage stage : org.sparkdistill.stage.Chain.teacher(new StageContext(spark, MukaTeachers.teacherConfig(seed, t), false))) {
+        stage.run();
+        names.add(stage.name());
+      }
+      stages.put(t.name(), names);
+    }
+    return stages;
+  }
+
+  /** The MUKA (MC, soft) targets of {@code seed}, built and checked against both teacher caches. */
+  private void assertMukaTargetsFromBothCaches(DistillConfig seed) throws IOException {
+    DistillConfig v = MukaComparison.variantConfig(seed, MukaComparison.VARIANTS.get(0));
+    Manifest targets = new TargetsStage(new StageContext(spark, v, false)).run().manifest();
+    String c1 = Path.of(seed.workDir).resolve("score-t1").toString();
+    String c2 = Path.of(seed.workDir).resolve("score-t2").toString();
+    assertThat(targets.inputs()).containsEntry("scores.t1", manifest(c1).fingerprint()).containsEntry("scores.t2", manifest(c2).fingerprint());
+    assertSoftTargetsRecomputed(Path.of(v.workDir).resolve("targets").toString(), c1, c2);
+  }
+
+  /**
+   * A frozen-head teacher and a fine-tuned one in one run ({@code muka.teacherKinds}): the
+   * fine-tuned teacher has no encode stage, its own train-teacher (the fine-tuned parameters) and
+   * score outputs with its kind and MC layers in their manifests, and the MUKA targets come from
+   * both caches. Tiny on purpose (32 tokens, 1 epoch, 2 MC passes over the top layer).
+   */
+  @Test
+  void aFrozenHeadTeacherAndAFineTunedTeacherMixWithTheirOwnKindsAndOutputs() throws IOException {
+    DistillConfig c = sliceConfig(work.resolve("muka"));
+    c.muka.teacherKinds = new java.util.LinkedHashMap<>(Map.of("t1", "finetune"));
+    c.teacher.finetune.epochs = 1;
+    c.teacher.finetune.mcLayers = 1;
+    c.score.mcPasses = 2;
+    DistillConfig seed = new MukaComparison(spark, c, false).seedConfig(8);
+    seed.workDir = work.resolve("kinds").toString();
+    List<MukaTeachers.Teacher> two = MukaTeachers.of(seed);
+    assertThat(two).extracting(MukaTeachers.Teacher::kind)
+        .containsExactly(org.sparkdistill.config.TeacherKind.FINETUNE, org.sparkdistill.config.TeacherKind.HEAD);
+    Map<String, List<String>> stages = runTeachers(seed);
+    assertThat(stages.get("t1")).containsExactly("prepare", "train-teacher", "score");
+    assertThat(stages.get("t2")).containsExactly("prepare", "encode", "train-teacher", "score");
+    Manifest head1 = manifest(work.resolve("kinds").resolve("train-teacher-t1").toString());
+    Manifest score1 = manifest(work.resolve("kinds").resolve("score-t1").toString());
+    Manifest score2 = manifest(work.resolve("kinds").resolve("score-t2").toString());
+    assertThat(head1.settings()).containsEntry("teacher.kind", "finetune");
+    assertThat(head1.files()).anyMatch(f -> f.endsWith("finetuned.params"));
+    assertThat(score1.settings()).containsEntry("teacher.kind", "finetune").containsEntry("teacher.finetune.mcLayers", "1").containsEntry("score.mcPasses", "2");
+    assertThat(score2.settings()).containsEntry("teacher.kind", "head");
+    assertThat(score1.labels()).isEqualTo(two.get(0).labels());
+    assertThat(score2.labels()).isEqualTo(two.get(1).labels());
+    // the fine-tuned teacher read the texts, not the shared encode output
+    assertThat(score1.inputs().values()).doesNotContain(manifest(seed.outputs.get("encode")).fingerprint());
+    assertMukaTargetsFromBothCaches(seed);
+  }
+
+  /**
+   * A heterogeneous pair: MiniLM fp32 (the run's encoder, shared encode) and bge-small-en-v1.5
+   * int8 ({@code muka.teacherEncoders.t2: bge-small-int8}) with its own encode output. Its vectors
+   * are recomputed here for a few texts with ONNX Runtime and DJL's tokenizer directly: the [CLS]
+   * token's last hidden state, L2-normalised.
+   */
+  @Test
+  void aMiniLmTeacherAndABgeSmallInt8TeacherEachReadTheirOwnEncode() throws Exception {
+    DistillConfig c = sliceConfig(work.resolve("muka"));
+    c.muka.teacherEncoders = new java.util.LinkedHashMap<>(Map.of("t2", "bge-small-int8"));
+    DistillConfig seed = new MukaComparison(spark, c, false).seedConfig(9);
+    seed.workDir = work.resolve("hetero").toString();
+    Map<String, List<String>> stages = runTeachers(seed);
+    assertThat(stages.get("t2")).contains("encode");
+    Path bge = TestConfigs.projectRoot().resolve("target/models/bge-small-en-v15-q");
+    String bgeEncode = seed.outputs.get("encode-bge-small-int8");
+    assertThat(bgeEncode).isEqualTo(work.resolve("muka").resolve("encode-bge-small-int8").toString());
+    Manifest e2 = manifest(bgeEncode);
+    assertThat(e2.models()).containsEntry("encoder", sha256(bge.resolve("bge-small-en-v1.5-q.onnx"))).containsEntry("tokenizer", sha256(bge.resolve("bge-small-en-v1.5-q-tokenizer.json")));
+    assertThat(e2.settings()).containsEntry("encoder.pooling", "cls").containsEntry("encoder.precision", "int8").containsEntry("encoder.normalize", "true");
+    Manifest e1 = manifest(seed.outputs.get("encode"));
+    assertThat(e1.fingerprint()).isNotEqualTo(e2.fingerprint());
+    assertThat(manifest(work.resolve("hetero").resolve("train-teacher-t2").toString()).inputs().values()).contains(e2.fingerprint());
+    assertThat(manifest(work.resolve("hetero").resolve("train-teacher-t1").toString()).inputs().values()).contains(e1.fingerprint());
+    // bge-small's vectors, recomputed for 4 texts
+    List<Row> texts = rows(prepareDir(), CacheSchemas.examples()).select(Columns.ID, Columns.TEXT).orderBy(Columns.ID).limit(4).collectAsList();
+    Map<String, float[]> cached = new HashMap<>();
+    for (Row r : rows(bgeEncode, CacheSchemas.features()).select(Columns.ID, "features").collectAsList()) {
+      List<Float> f = r.getList(1);
+      float[] v = new float[f.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = f.get(i);
+      }
+      cached.put(r.getString(0), v);
+    }
+    try (ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tok =
+            ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder().optTokenizerPath(bge.resolve("bge-small-en-v1.5-q-tokenizer.json"))
+                .optMaxLength(32).optTruncation(true).optPadding(false).optAddSpecialTokens(true).build();
+        ai.onnxruntime.OrtSession session = ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(bge.resolve("bge-small-en-v1.5-q.onnx").toString())) {
+      var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+      for (Row r : texts) {
+        ai.djl.huggingface.tokenizers.Encoding enc = tok.encode(r.getString(1));
+        long[][] ids = {enc.getIds()};
+        long[][] mask = {enc.getAttentionMask()};
+        long[][] types = {new long[ids[0].length]};
+        try (var a = ai.onnxruntime.OnnxTensor.createTensor(env, ids);
+            var b = ai.onnxruntime.OnnxTensor.createTensor(env, mask);
+            var t = ai.onnxruntime.OnnxTensor.createTensor(env, types);
+            var out = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", t))) {
+          float[][] hidden = ((float[][][]) out.get("last_hidden_state").orElseThrow().getValue())[0];
+          float[] v = cached.get(r.getString(0));
+          double[] mean = new double[hidden[0].length];
+          for (float[] token : hidden) { // every token is real: one text, no padding
+            for (int i = 0; i < mean.length; i++) {
+              mean[i] += token[i] / hidden.length;
+            }
+          }
+          double[] cls = new double[mean.length];
+          for (int i = 0; i < cls.length; i++) {
+            cls[i] = hidden[0][i];
+          }
+          // The int8 graph quantizes its activations per call over the whole (padded) batch, so a
+          // vector depends on the batch it was encoded in by about 1e-2 per element: compare
+          // directions. The cached vector is unit length and points along the [CLS] state, closer
+          // to it than to the mean of the token states.
+          double norm = Math.sqrt(dot(v, v));
+          assertThat(norm).as(r.getString(0)).isCloseTo(1.0, within(1e-5));
+          double toCls = cosine(v, cls);
+          assertThat(toCls).as(r.getString(0)).isGreaterThan(0.99).isGreaterThan(cosine(v, mean));
+        }
+      }
+    }
+    assertMukaTargetsFromBothCaches(seed);
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static double cosine(float[] a, double[] b) {
+    double ab = 0;
+    double bb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ab += a[i] * b[i];
+      bb += b[i] * b[i];
+    }
+    return ab / Math.sqrt(dot(a, a) * bb);
+  }
+
+  private static String sha256(Path file) throws Exception {
+    java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+    return java.util.HexFormat.of().formatHex(d.digest(Files.readAllBytes(file)));
   }
 }
