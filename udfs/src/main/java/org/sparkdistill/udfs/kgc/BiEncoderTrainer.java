@@ -78,6 +78,7 @@ public final class BiEncoderTrainer {
         long start = System.nanoTime();
         int[] order = FineTuneTrainer.shuffled(train.size(), new SplittableRandom(options.seed() * 31 + epoch));
         double lossSum = 0;
+        long epochPairs = 0;
         double lr = 0;
         for (int b = 0; b < batches; b++) {
           int from = b * options.batchSize();
@@ -102,17 +103,18 @@ public final class BiEncoderTrainer {
             throw new ArithmeticException(e.getMessage() + " (epoch " + epoch + ", batch " + (b + 1) + ")");
           }
           lossSum += (double) loss * rows.length;
-          trainPairs += rows.length;
+          epochPairs += rows.length;
           if ((b + 1) % 50 == 0) {
             LOG.info("bi-encoder epoch {}: batch {} of {}, loss {}, tau {}", epoch, b + 1, batches, String.format("%.4f", loss), String.format("%.4f", model.temperature()));
           }
         }
         trainNanos += System.nanoTime() - start;
+        trainPairs += epochPairs;
         Validation val = validate(model, manager, tokenizer, validation);
         epochsRun = epoch;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("epoch", epoch);
-        row.put("trainLoss", lossSum / train.size());
+        row.put("trainLoss", lossSum / epochPairs);
         row.put("validationLoss", val.loss);
         row.put("validationInBatchHits", val.hits);
         row.put("temperature", model.temperature());
@@ -120,7 +122,7 @@ public final class BiEncoderTrainer {
         row.put("seconds", (System.nanoTime() - start) / 1e9);
         history.add(row);
         LOG.info("bi-encoder epoch {}: train loss {}, validation loss {}, in-batch top-1 {}, tau {}", epoch,
-            String.format("%.4f", lossSum / train.size()), String.format("%.4f", val.loss), String.format("%.4f", val.hits), String.format("%.4f", model.temperature()));
+            String.format("%.4f", lossSum / epochPairs), String.format("%.4f", val.loss), String.format("%.4f", val.hits), String.format("%.4f", model.temperature()));
         if (val.loss < bestLoss || (val.loss == bestLoss && val.hits > bestHits)) {
           bestLoss = val.loss;
           bestHits = val.hits;
