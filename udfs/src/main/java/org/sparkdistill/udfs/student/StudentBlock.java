@@ -15,6 +15,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Objects;
+import org.sparkdistill.udfs.train.TorchScalars;
 
 /**
  * The student network as a DJL block.
@@ -119,7 +120,8 @@ public final class StudentBlock extends AbstractBlock {
     NDArray vectors = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
     NDArray m = mask.toType(DataType.FLOAT32, false);
     NDArray summed = vectors.mul(m.expandDims(2)).sum(new int[] {1});
-    NDArray count = m.sum(new int[] {1}, true).maximum(1f);
+    NDArray counted = m.sum(new int[] {1}, true);
+    NDArray count = counted.maximum(TorchScalars.of(counted, 1));
     NDArray pooled = summed.div(count);
     NDList x = inputDropout.forward(ps, new NDList(pooled), training, params);
     if (hidden != null) {

@@ -100,7 +100,8 @@ public final class FeatureMatchLoss implements StudentLoss {
     NDArray ce = classLogits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mul(has);
     NDArray diff = projection.sub(h);
     NDArray distance = diff.mul(diff).sum(new int[] {1});
-    return ce.add(distance.mul((float) weight)).mul(w).sum().div((float) n);
+    NDArray sum = ce.add(distance.mul(TorchScalars.of(distance, weight))).mul(w).sum();
+    return sum.div(TorchScalars.of(sum, n));
   }
 
   /**

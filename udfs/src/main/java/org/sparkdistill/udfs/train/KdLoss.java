@@ -111,13 +111,14 @@ public final class KdLoss implements StudentLoss {
     NDArray ce = logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mul(has);
 
     // Soft part: KL(t ‖ softmax(s / T)).
-    NDArray logQ = logits.div((float) temperature).logSoftmax(1);
+    NDArray logQ = logits.div(TorchScalars.of(logits, temperature)).logSoftmax(1);
     NDArray kl = t.mul(t.maximum(MIN_TARGET).log().sub(logQ)).sum(new int[] {1});
 
     float ceScale = (float) alpha;
     float klScale = (float) ((1.0 - alpha) * temperature * temperature);
-    NDArray perRow = ce.mul(ceScale).add(kl.mul(klScale));
-    return perRow.mul(w).sum().div((float) n);
+    NDArray perRow = ce.mul(TorchScalars.of(ce, ceScale)).add(kl.mul(TorchScalars.of(kl, klScale)));
+    NDArray total = perRow.mul(w).sum();
+    return total.div(TorchScalars.of(total, n));
   }
 
   /**

@@ -74,7 +74,8 @@ public final class UhcLoss implements StudentLoss {
       total = total == null ? kl : total.add(kl);
       at += block.length;
     }
-    return total.mul(weights.toType(DataType.FLOAT32, false)).sum().div((float) n);
+    NDArray sum = total.mul(weights.toType(DataType.FLOAT32, false)).sum();
+    return sum.div(TorchScalars.of(sum, n));
   }
 
   /** The same loss in plain Java double precision, for tests. */

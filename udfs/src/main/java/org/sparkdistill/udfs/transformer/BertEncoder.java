@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sparkdistill.udfs.train.TorchScalars;
 
 /**
  * A BERT encoder (post-LayerNorm, as Hugging Face's {@code BertModel}) as a DJL block the PyTorch
@@ -148,7 +149,8 @@ public final class BertEncoder extends WeightBuiltBlock {
     NDArray q = heads(dense(ps, p + "attention.self.query", x, training), batch, length, heads, size);
     NDArray k = heads(dense(ps, p + "attention.self.key", x, training), batch, length, heads, size);
     NDArray v = heads(dense(ps, p + "attention.self.value", x, training), batch, length, heads, size);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(size)).add(maskBias);
+    NDArray products = q.matMul(k.transpose(0, 1, 3, 2));
+    NDArray scores = products.div(TorchScalars.of(products, Math.sqrt(size))).add(maskBias);
     NDArray probs = dropout.apply(scores.softmax(-1), DropoutSite.ATTENTION_PROBS, i, attentionDropout);
     NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, shape.hidden());
     NDArray attention = dropout.apply(dense(ps, p + "attention.output.dense", context, training), DropoutSite.ATTENTION_OUTPUT, i, hiddenDropout);
@@ -161,19 +163,21 @@ public final class BertEncoder extends WeightBuiltBlock {
   /** The additive attention bias [B, 1, 1, L]: 0 on tokens, -1e9 on padding. */
   public static NDArray maskBias(NDArray mask) {
     NDArray m = mask.toType(DataType.FLOAT32, false);
-    return m.sub(1f).mul(-MASKED).expandDims(1).expandDims(1);
+    return m.sub(TorchScalars.of(m, 1)).mul(TorchScalars.of(m, -MASKED)).expandDims(1).expandDims(1);
   }
 
   /** Mean of {@code hidden} [B, L, H] over the tokens where {@code mask} [B, L] is 1: [B, H]. */
   public static NDArray meanPool(NDArray hidden, NDArray mask) {
     NDArray m = mask.toType(DataType.FLOAT32, false);
     NDArray sum = hidden.mul(m.expandDims(2)).sum(new int[] {1});
-    return sum.div(m.sum(new int[] {1}, true).maximum(1e-9f));
+    NDArray count = m.sum(new int[] {1}, true);
+    return sum.div(count.maximum(TorchScalars.of(count, 1e-9)));
   }
 
   /** {@code x} / max(‖x‖₂, 1e-12) per row. */
   public static NDArray l2Normalize(NDArray x) {
-    return x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+    NDArray norm = x.square().sum(new int[] {1}, true).sqrt();
+    return x.div(norm.maximum(TorchScalars.of(norm, 1e-12)));
   }
 
   /**

@@ -49,6 +49,7 @@ class FeatureMatchLossTest {
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
         NDArray l = compute(m, new FeatureMatchLoss(2, 2.0), logits, h, new long[] {0, -1}, w);
         value = l.getFloat();
+        GarbageCollection.collectNow();
         gc.backward(l);
       }
       assertThat((double) value).isCloseTo(1.8465735903, within(1e-6));

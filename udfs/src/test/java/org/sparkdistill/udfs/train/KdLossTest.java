@@ -161,6 +161,7 @@ class KdLossTest {
         NDArray loss =
             new KdLoss(0.0, 1.0)
                 .compute(logits, m.create(t), m.create(new long[] {-1, -1}), m.create(new float[] {1f, 1f}));
+        GarbageCollection.collectNow();
         gc.backward(loss);
       }
       // d/ds KL(t || softmax(s)) = softmax(s) − t, times 1/N
