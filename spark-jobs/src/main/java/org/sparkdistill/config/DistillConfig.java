@@ -374,6 +374,12 @@ public final class DistillConfig {
     @Setting(doc = "Peak AdamW learning rate of the freshly initialised head (reads a unit-length vector: needs a larger rate).", min = 0, minExclusive = true)
     public double headLearningRate = 1e-2;
 
+    @Setting(
+        doc = "Linear probing first (LP-FT): train the head alone on the frozen encoder's features, exactly as teacher.kind head"
+            + " does (teacher.epochs, learningRate, batchSize, weightDecay, patience, dropout), then fine-tune encoder and head"
+            + " from there. false: fine-tune from a random head. Cost: one forward pass per train and validation text.")
+    public boolean linearProbe = true;
+
     @Setting(doc = "Decoupled AdamW weight decay (not on biases and LayerNorms).", min = 0)
     public double weightDecay = 0.01;
 

@@ -13,6 +13,7 @@ import org.sparkdistill.testing.SharedSpark;
 import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
+import org.sparkdistill.udfs.train.TrainingStep;
 
 /** Data-parallel rounds: parity with the driver's loop, determinism, and that averaging learns. */
 class DataParallelEpochsTest {
@@ -78,6 +79,32 @@ class DataParallelEpochsTest {
     assertThat(averagedAccuracy).as("model averaging, validation accuracy").isGreaterThanOrEqualTo(0.75);
     // Cat words score "cats" higher than dog words do.
     assertThat(first[0][0] - first[0][1]).isGreaterThan(first[1][0] - first[1][1]);
+  }
+
+  /**
+   * A garbage collection between every step's forward and backward pass changes no weight, in the
+   * driver's loop or over two partitions. Such a collection once freed scalars that autograd had
+   * saved (DJL's Number overloads, see {@code TorchScalars}): runs that met one diverged, about
+   * once in a dozen benchmark runs; with a collection at every step, every run met it.
+   */
+  @Test
+  void aCollectionBeforeEveryBackwardChangesNothing() {
+    SparkSession spark = SharedSpark.session();
+    Dataset<Row> train = StudentTrainerResumeTest.rows(spark, "transfer", 160, false, 0);
+    Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
+    float[][] quietDriver = train(new DriverEpochs(16, 3), 0.2, train, validation);
+    float[][] quietParallel = train(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0), 0.2, train, validation);
+    float[][] collectedDriver;
+    float[][] collectedParallel;
+    System.setProperty(TrainingStep.COLLECT_BEFORE_BACKWARD_PROPERTY, "true");
+    try {
+      collectedDriver = train(new DriverEpochs(16, 3), 0.2, train, validation);
+      collectedParallel = train(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0), 0.2, train, validation);
+    } finally {
+      System.clearProperty(TrainingStep.COLLECT_BEFORE_BACKWARD_PROPERTY);
+    }
+    assertThat(collectedDriver).as("driver loop, a collection before every backward").isDeepEqualTo(quietDriver);
+    assertThat(collectedParallel).as("two partitions, a collection before every backward").isDeepEqualTo(quietParallel);
   }
 
   @Test

@@ -28,6 +28,8 @@ import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.spark.ModelFiles;
 import org.sparkdistill.stage.StageInput;
 import org.sparkdistill.stage.StageWrite;
+import org.sparkdistill.teacher.HeadTrainer;
+import org.sparkdistill.teacher.TrainedHead;
 import org.sparkdistill.udfs.inference.FineTunedScorePartitions;
 import org.sparkdistill.udfs.model.ModelFile;
 import org.sparkdistill.udfs.model.Pooling;
@@ -67,6 +69,7 @@ public final class FineTuneTeacher {
     "teacher.finetune.epochs", "teacher.finetune.batchSize", "teacher.finetune.learningRate", "teacher.finetune.headLearningRate",
     "teacher.finetune.weightDecay", "teacher.finetune.warmupFraction", "teacher.finetune.maxGradNorm", "teacher.finetune.patience",
     "teacher.finetune.hiddenDropout", "teacher.finetune.attentionDropout", "teacher.finetune.attentionHeads",
+    "teacher.finetune.linearProbe", "teacher.epochs", "teacher.learningRate", "teacher.batchSize", "teacher.weightDecay", "teacher.patience",
     "teacher.dropout", "teacher.seed", "encoder.maxLength", "encoder.truncation", "encoder.normalize"
   };
 
@@ -96,6 +99,25 @@ public final class FineTuneTeacher {
         .labels(c.teacher.effectiveLabels(c.data));
   }
 
+  /**
+   * LP-FT's first half: the head trained alone on the untouched encoder's features of the train
+   * and validation texts, by the frozen teacher's own {@link HeadTrainer} and settings, and set
+   * into {@code model}. Fine-tuning then starts from a head that already separates the classes,
+   * instead of from N(0, 0.02²) weights that read a unit vector and give near-uniform
+   * probabilities for several epochs (Kumar et al. 2022, "Fine-Tuning can Distort Pretrained
+   * Features").
+   */
+  static TrainedHead linearProbe(DistillConfig c, BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts train, LabelledTexts validation, int classes) {
+    long start = System.nanoTime();
+    float[][] trainX = FineTuneTrainer.features(model, manager, tokenizer, train);
+    float[][] valX = FineTuneTrainer.features(model, manager, tokenizer, validation);
+    TrainedHead head = HeadTrainer.builder(c.teacher).build().train(trainX, train.labels(), valX, validation.labels(), classes);
+    model.setHead(head.weight(), head.bias());
+    LOG.info("linear probe: validation accuracy {} at epoch {} of {} ({} s, features included)",
+        String.format("%.4f", head.bestValidationAccuracy()), head.bestEpoch(), head.epochsRun(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
+    return head;
+  }
+
   /** Fine-tunes the teacher and writes its artifact into {@code runDir}. */
   public static StageWrite train(DistillConfig c, StagePlan plan, StageInput examples, StageOutput output, org.apache.hadoop.fs.Path runDir, List<String> labels) {
     DistillConfig.FineTuneSettings f = c.teacher.finetune;
@@ -119,11 +141,17 @@ public final class FineTuneTeacher {
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation))) {
       model = BertClassifier.create(BertEncoder.fromWeights(weights, manager, meta.hiddenDropout(), meta.attentionDropout()), labels.size(), meta.headDropout(), meta.normalize(), manager, c.teacher.seed);
+      TrainedHead probe = f.linearProbe ? linearProbe(c, model, manager, tokenizer, train, validation, labels.size()) : null;
       result = new FineTuneTrainer(options).train(model, manager, tokenizer, train, validation);
       try (OutputStream out = output.create(runDir, FineTunedMeta.PARAMS_FILE)) {
         FineTunedTeacher.saveParameters(model, out);
       }
       Map<String, Object> training = new LinkedHashMap<>();
+      if (probe != null) {
+        training.put("probeBestEpoch", probe.bestEpoch());
+        training.put("probeEpochsRun", probe.epochsRun());
+        training.put("probeValidationAccuracy", probe.bestValidationAccuracy());
+      }
       training.put("bestEpoch", result.bestEpoch());
       training.put("epochsRun", result.epochsRun());
       training.put("steps", result.steps());

@@ -25,6 +25,16 @@ import org.sparkdistill.udfs.student.StudentModel;
 public final class TrainingStep implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * {@code -Dspark.distill.debug.collectBeforeBackward=true}: a full garbage collection between
+   * every step's forward and backward pass, in this JVM. A check, not a setting: with it on, an
+   * operand that autograd saved over memory the JVM may free (see {@link TorchScalars}) gives a
+   * wrong gradient at every step instead of once in a while, so a run's weights differ from a run
+   * without it. Read at every step (a property lookup); cost when on: one full collection per step
+   * (tens of milliseconds).
+   */
+  public static final String COLLECT_BEFORE_BACKWARD_PROPERTY = "spark.distill.debug.collectBeforeBackward";
+
   private final StudentLoss loss;
 
   public TrainingStep(StudentLoss loss) {
@@ -33,6 +43,15 @@ public final class TrainingStep implements Serializable {
 
   public StudentLoss loss() {
     return loss;
+  }
+
+  private static void collectGarbage() {
+    System.gc();
+    try {
+      Thread.sleep(5); // the reference handler frees unreachable direct buffers after the collection
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** What one step produced. */
@@ -60,6 +79,9 @@ public final class TrainingStep implements Serializable {
         NDArray l =
             loss.compute(logits, manager.create(batch.targets()), manager.create(batch.labels()), manager.create(batch.weights()));
         value = l.getFloat();
+        if (Boolean.getBoolean(COLLECT_BEFORE_BACKWARD_PROPERTY)) {
+          collectGarbage();
+        }
         collector.backward(l);
       }
       if (!Double.isFinite(value)) {

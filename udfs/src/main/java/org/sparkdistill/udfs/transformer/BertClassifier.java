@@ -63,6 +63,30 @@ public final class BertClassifier extends WeightBuiltBlock {
     return c;
   }
 
+  /**
+   * Replaces the head by {@code weight} ([C][hidden], row c holds class c's weights, as a linear
+   * probe returns them) and {@code bias} [C]: logits = features · weightᵀ + bias.
+   *
+   * @throws IllegalArgumentException if the shapes differ from this classifier's
+   */
+  public void setHead(float[][] weight, float[] bias) {
+    int hidden = encoder.shape().hidden();
+    if (weight.length != classes || bias.length != classes) {
+      throw new IllegalArgumentException("a head for " + classes + " classes needs " + classes + " weight rows and biases, got " + weight.length + " and " + bias.length);
+    }
+    float[] w = new float[hidden * classes];
+    for (int c = 0; c < classes; c++) {
+      if (weight[c].length != hidden) {
+        throw new IllegalArgumentException("head weight row " + c + " has " + weight[c].length + " values, the encoder's features " + hidden);
+      }
+      for (int h = 0; h < hidden; h++) {
+        w[h * classes + c] = weight[c][h];
+      }
+    }
+    headWeight.getArray().set(w);
+    headBias.getArray().set(bias.clone());
+  }
+
   /** A classifier with every parameter unset, to be filled by {@link #loadParameters}. */
   public static BertClassifier empty(BertShape shape, int classes, float hiddenDropout, float attentionDropout, float headDropout, boolean normalize) {
     return new BertClassifier(BertEncoder.empty(shape, hiddenDropout, attentionDropout), classes, headDropout, normalize);

@@ -170,6 +170,34 @@ public final class FineTuneTrainer {
     }
   }
 
+  /**
+   * The head's input for every text of {@code data} (dropout off, no gradients): [n][hidden], what
+   * {@code encode} writes for the same encoder file (a linear probe trains on these). Cost: one
+   * forward pass per text.
+   */
+  public static float[][] features(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts data) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      float[][] out = new float[data.size()][];
+      for (int from = 0; from < data.size(); from += EVAL_BATCH) {
+        int to = Math.min(data.size(), from + EVAL_BATCH);
+        TokenizedBatch tokens = tokenizer.tokenize(data.texts().subList(from, to), data.ids().subList(from, to));
+        try (NDManager tmp = manager.newSubManager()) {
+          NDArray features = model.forward(new ParameterStore(tmp, false), inputs(tmp, tokens), false).get(1);
+          int width = Math.toIntExact(features.getShape().get(1));
+          float[] flat = features.toFloatArray();
+          for (int i = from; i < to; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, (i - from) * width, (i - from + 1) * width);
+          }
+        }
+      }
+      return out;
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
   /** Validation accuracy and mean cross-entropy. */
   public record Evaluation(double accuracy, double loss) {}
 
