@@ -56,8 +56,9 @@ import org.sparkdistill.udfs.train.TrainingStep;
  * first drew its dropout masks changed those masks (2 of 7 repeated two-partition runs in local
  * mode differed from the others; 0 of 16 with the load locked too). The rare divergences left
  * after that were scalars that autograd saved in Java buffers a garbage collection freed before
- * the backward pass, fixed by {@link org.sparkdistill.udfs.train.TorchScalars}. Tasks in one JVM therefore train one at a time, and DJL 0.32 lets only one
- * gradient collector record per JVM anyway: give training stages one task per executor JVM
+ * the backward pass, fixed by {@link org.sparkdistill.udfs.train.TorchScalars}. Tasks in one JVM
+ * therefore train one at a time, and DJL 0.32 lets only one gradient collector record per JVM
+ * anyway: give training stages one task per executor JVM
  * ({@code spark.task.cpus} = executor cores). Rows stream from the persisted, partitioned Parquet
  * handoff; neither a task nor the driver holds more than a batch of rows. Traffic per round: the weights broadcast once, and per task its gradients or weights
  * back (4 bytes per parameter each).

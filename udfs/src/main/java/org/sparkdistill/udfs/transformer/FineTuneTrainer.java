@@ -146,28 +146,18 @@ public final class FineTuneTrainer {
 
   /** Accuracy and mean cross-entropy of {@code model} (dropout off) on {@code data}. */
   public static Evaluation evaluate(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts data) {
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      double loss = 0;
-      int correct = 0;
-      for (int from = 0; from < data.size(); from += EVAL_BATCH) {
-        int to = Math.min(data.size(), from + EVAL_BATCH);
-        TokenizedBatch tokens = tokenizer.tokenize(data.texts().subList(from, to), data.ids().subList(from, to));
-        int[] labels = java.util.Arrays.copyOfRange(data.labels(), from, to);
-        try (NDManager tmp = manager.newSubManager()) {
-          NDArray logits = model.forward(new ParameterStore(tmp, false), inputs(tmp, tokens), false).get(0);
-          loss += crossEntropy(logits, tmp.create(labels)).getFloat() * labels.length;
-          int[] predicted = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
-          for (int i = 0; i < labels.length; i++) {
-            correct += predicted[i] == labels[i] ? 1 : 0;
-          }
-        }
+    double[] loss = {0};
+    int[] correct = {0};
+    forwardInBatches(model, manager, tokenizer, data, (from, out) -> {
+      NDArray logits = out.get(0);
+      int[] labels = java.util.Arrays.copyOfRange(data.labels(), from, from + Math.toIntExact(logits.getShape().get(0)));
+      loss[0] += crossEntropy(logits, logits.getManager().create(labels)).getFloat() * labels.length;
+      int[] predicted = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+      for (int i = 0; i < labels.length; i++) {
+        correct[0] += predicted[i] == labels[i] ? 1 : 0;
       }
-      return new Evaluation((double) correct / data.size(), loss / data.size());
-    } finally {
-      JniUtils.setGradMode(gradMode);
-    }
+    });
+    return new Evaluation((double) correct[0] / data.size(), loss[0] / data.size());
   }
 
   /**
@@ -176,23 +166,35 @@ public final class FineTuneTrainer {
    * forward pass per text.
    */
   public static float[][] features(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts data) {
+    float[][] out = new float[data.size()][];
+    forwardInBatches(model, manager, tokenizer, data, (from, outputs) -> {
+      NDArray features = outputs.get(1);
+      int rows = Math.toIntExact(features.getShape().get(0));
+      int width = Math.toIntExact(features.getShape().get(1));
+      float[] flat = features.toFloatArray();
+      for (int r = 0; r < rows; r++) {
+        out[from + r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * {@code model}'s outputs (logits, features) over {@code data} in batches of {@value
+   * #EVAL_BATCH} texts, dropout off and gradients not recorded: {@code visit(first row, outputs)}
+   * per batch, the outputs on a manager closed after the visit.
+   */
+  private static void forwardInBatches(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts data, java.util.function.BiConsumer<Integer, NDList> visit) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      float[][] out = new float[data.size()][];
       for (int from = 0; from < data.size(); from += EVAL_BATCH) {
         int to = Math.min(data.size(), from + EVAL_BATCH);
         TokenizedBatch tokens = tokenizer.tokenize(data.texts().subList(from, to), data.ids().subList(from, to));
         try (NDManager tmp = manager.newSubManager()) {
-          NDArray features = model.forward(new ParameterStore(tmp, false), inputs(tmp, tokens), false).get(1);
-          int width = Math.toIntExact(features.getShape().get(1));
-          float[] flat = features.toFloatArray();
-          for (int i = from; i < to; i++) {
-            out[i] = java.util.Arrays.copyOfRange(flat, (i - from) * width, (i - from + 1) * width);
-          }
+          visit.accept(from, model.forward(new ParameterStore(tmp, false), inputs(tmp, tokens), false));
         }
       }
-      return out;
     } finally {
       JniUtils.setGradMode(gradMode);
     }

@@ -3,14 +3,11 @@ package org.sparkdistill.udfs.transformer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 import org.sparkdistill.udfs.train.GarbageCollection;
-import org.sparkdistill.udfs.train.TorchRandom;
 
 /** Gradients through the encoder's pooling and normalisation, with a collection before backward. */
 class BertEncoderGradientTest {
@@ -22,14 +19,7 @@ class BertEncoderGradientTest {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       NDArray x = m.create(new float[] {3f, 4f}, new Shape(1, 2));
       x.setRequiresGradient(true);
-      TorchRandom.LOCK.lock();
-      try (GradientCollector c = Engine.getEngine("PyTorch").newGradientCollector()) {
-        NDArray loss = BertEncoder.l2Normalize(x).mul(m.create(new float[] {1f, 0f}, new Shape(1, 2))).sum();
-        GarbageCollection.collectNow();
-        c.backward(loss);
-      } finally {
-        TorchRandom.LOCK.unlock();
-      }
+      GarbageCollection.backwardAfterCollection(() -> BertEncoder.l2Normalize(x).mul(m.create(new float[] {1f, 0f}, new Shape(1, 2))).sum());
       float[] g = x.getGradient().toFloatArray();
       assertThat(g[0]).isCloseTo(0.128f, within(1e-6f));
       assertThat(g[1]).isCloseTo(-0.096f, within(1e-6f));
@@ -43,14 +33,7 @@ class BertEncoderGradientTest {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       NDArray hidden = m.create(new float[] {1f, 2f, 3f, 4f, 5f, 6f}, new Shape(1, 3, 2));
       hidden.setRequiresGradient(true);
-      TorchRandom.LOCK.lock();
-      try (GradientCollector c = Engine.getEngine("PyTorch").newGradientCollector()) {
-        NDArray loss = BertEncoder.meanPool(hidden, m.create(new float[] {1f, 1f, 0f}, new Shape(1, 3))).sum();
-        GarbageCollection.collectNow();
-        c.backward(loss);
-      } finally {
-        TorchRandom.LOCK.unlock();
-      }
+      GarbageCollection.backwardAfterCollection(() -> BertEncoder.meanPool(hidden, m.create(new float[] {1f, 1f, 0f}, new Shape(1, 3))).sum());
       assertThat(hidden.getGradient().toFloatArray()).containsExactly(0.5f, 0.5f, 0.5f, 0.5f, 0f, 0f);
     }
   }

@@ -140,4 +140,46 @@ class FineTuneTrainerTest {
     }
     return out;
   }
+
+  /**
+   * A head set from class-major weights gives logits = features · Wᵀ + b, computed here in double
+   * precision from {@link FineTuneTrainer#features} (a transposed layout would not), and those
+   * features are unit vectors (the classifier normalises).
+   */
+  @Test
+  void aSetHeadScoresTheFeaturesItWasGiven() {
+    BertWeights weights = BertWeights.fromOnnx(DIR.resolve("all-minilm-l6-v2.onnx"), 12);
+    BertClassifier probed = BertClassifier.create(BertEncoder.fromWeights(weights, manager, 0.1f, 0.1f), SECTIONS.size(), 0.1f, true, manager, 3);
+    int hidden = weights.shape().hidden();
+    float[][] w = new float[SECTIONS.size()][hidden];
+    for (int c = 0; c < w.length; c++) {
+      for (int h = 0; h < hidden; h++) {
+        w[c][h] = ((c + 1) * (h % 7) - 3) * 0.01f;
+      }
+    }
+    float[] b = {0.1f, -0.2f, 0.3f, 0f};
+    probed.setHead(w, b);
+    float[][] features = FineTuneTrainer.features(probed, manager, tokenizer, validation);
+    int n = Math.min(8, validation.size());
+    TokenizedBatch tokens = tokenizer.tokenize(validation.texts().subList(0, n), validation.ids().subList(0, n));
+    float[] logits;
+    try (NDManager tmp = manager.newSubManager()) {
+      logits = probed.forward(new ParameterStore(tmp, false), FineTuneTrainer.inputs(tmp, tokens), false).get(0).toFloatArray();
+    }
+    for (int i = 0; i < n; i++) {
+      double norm = 0;
+      for (float v : features[i]) {
+        norm += (double) v * v;
+      }
+      assertThat(Math.sqrt(norm)).as("feature norm, row " + i).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-5));
+      for (int c = 0; c < w.length; c++) {
+        double expected = b[c];
+        for (int h = 0; h < hidden; h++) {
+          expected += (double) features[i][h] * w[c][h];
+        }
+        assertThat((double) logits[i * w.length + c]).as("logit (" + i + ", " + c + ")").isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4));
+      }
+    }
+    assertThatThrownBy(() -> probed.setHead(new float[3][hidden], new float[3])).hasMessageContaining("needs 4 weight rows");
+  }
 }
