@@ -108,6 +108,7 @@ public final class FineTuneTeacher {
    * Features").
    */
   static TrainedHead linearProbe(DistillConfig c, BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts train, LabelledTexts validation, int classes) {
+    FineTuneTrainer.requireTexts(train, validation);
     long start = System.nanoTime();
     float[][] trainX = FineTuneTrainer.features(model, manager, tokenizer, train);
     float[][] valX = FineTuneTrainer.features(model, manager, tokenizer, validation);

@@ -54,10 +54,15 @@ public final class FineTuneTrainer {
 
   /** Trains {@code model} in place; returns what happened. */
   public FineTuneResult train(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts train, LabelledTexts validation) {
+    requireTexts(train, validation);
+    return TorchRandom.seeded(options.seed(), () -> run(model, manager, tokenizer, train, validation));
+  }
+
+  /** Refuses empty train or validation texts, naming both counts (before any forward pass). */
+  public static void requireTexts(LabelledTexts train, LabelledTexts validation) {
     if (train.size() == 0 || validation.size() == 0) {
       throw new IllegalArgumentException("fine-tuning needs labelled train and validation texts, got " + train.size() + " and " + validation.size());
     }
-    return TorchRandom.seeded(options.seed(), () -> run(model, manager, tokenizer, train, validation));
   }
 
   private FineTuneResult run(BertClassifier model, NDManager manager, TextTokenizer tokenizer, LabelledTexts train, LabelledTexts validation) {
