@@ -29,6 +29,7 @@ import org.sparkdistill.udfs.train.Gradients;
 import org.sparkdistill.udfs.train.ResumableAdam;
 import org.sparkdistill.udfs.train.TorchRandom;
 import org.sparkdistill.udfs.train.TrainingBatch;
+import org.sparkdistill.udfs.train.TrainingDivergedException;
 import org.sparkdistill.udfs.train.TrainingStep;
 
 /**
@@ -155,7 +156,17 @@ public final class DataParallelEpochs implements EpochRunner {
         Task task = new Task(student.architecture(), student.readout(), step, weights, epoch, round, localSteps, taskBatch, seed, mode, learningRate, weightDecay);
         long t1 = System.nanoTime();
         jsc.setJobDescription(String.format(Locale.ROOT, "%s epoch %d round %d/%d", JOB_DESCRIPTION, epoch, round + 1, rounds));
-        List<TaskResult> results = new ArrayList<>(rdd.mapPartitionsWithIndex(task, false).collect());
+        List<TaskResult> results;
+        try {
+          results = new ArrayList<>(rdd.mapPartitionsWithIndex(task, false).collect());
+        } catch (Exception e) { // a SparkException (checked, thrown undeclared by Scala) carries a task's failure
+          weights.destroy();
+          TrainingDivergedException diverged = TrainingDivergedException.in(e);
+          if (diverged != null) {
+            throw diverged;
+          }
+          throw e;
+        }
         long t2 = System.nanoTime();
         results.sort(Comparator.comparingInt(TaskResult::partition));
         long roundRows = results.stream().mapToLong(TaskResult::rows).sum();
@@ -301,7 +312,12 @@ public final class DataParallelEpochs implements EpochRunner {
             batch.add(rows.next());
           }
           long dropoutSeed = ((seed * 1_000_003L + epoch) * 1_000_003L + round) * 1_000_003L + (long) partition * 1_009L + taken;
-          TrainingStep.Result result = step.run(student, DriverEpochs.toBatch(batch), dropoutSeed);
+          TrainingStep.Result result;
+          try {
+            result = step.run(student, DriverEpochs.toBatch(batch), dropoutSeed);
+          } catch (TrainingDivergedException e) {
+            throw e.at(String.format(Locale.ROOT, "epoch %d, round %d, partition %d, local step %d (first row id %s)", epoch, round + 1, partition, taken + 1, batch.get(0).getString(0)));
+          }
           lossSum += result.loss();
           n += batch.size();
           taken++;

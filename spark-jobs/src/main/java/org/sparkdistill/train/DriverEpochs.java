@@ -3,6 +3,7 @@ package org.sparkdistill.train;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
@@ -12,6 +13,7 @@ import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.ResumableAdam;
 import org.sparkdistill.udfs.train.TorchRandom;
 import org.sparkdistill.udfs.train.TrainingBatch;
+import org.sparkdistill.udfs.train.TrainingDivergedException;
 import org.sparkdistill.udfs.train.TrainingStep;
 
 /**
@@ -59,7 +61,12 @@ public final class DriverEpochs implements EpochRunner {
     while (it.hasNext()) {
       batch.add(it.next());
       if (batch.size() == batchSize || !it.hasNext()) {
-        TrainingStep.Result result = step.run(student, toBatch(batch), null);
+        TrainingStep.Result result;
+        try {
+          result = step.run(student, toBatch(batch), null);
+        } catch (TrainingDivergedException e) {
+          throw e.at(String.format(Locale.ROOT, "epoch %d, batch %d (first row id %s)", epoch, batches + 1, batch.get(0).getString(0)));
+        }
         optimizer.apply(student.block(), result.gradients());
         total += result.loss();
         batches++;

@@ -19,6 +19,7 @@ import org.sparkdistill.udfs.student.StudentArchitecture;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.ResumableAdam;
 import org.sparkdistill.udfs.train.StudentLoss;
+import org.sparkdistill.udfs.train.TrainingDivergedException;
 import org.sparkdistill.udfs.train.TrainingStep;
 
 /**
@@ -141,10 +142,25 @@ public final class StudentTrainer {
       }
       CheckpointStore.loadBest(state, student);
       return new Result(student, state.bestEpoch, state.bestValidationAccuracy, state.history, resumedFrom, resumedFromRound);
+    } catch (TrainingDivergedException e) {
+      student.close();
+      throw e.keeping(keptAfterDivergence());
     } catch (RuntimeException e) {
       student.close();
       throw e;
     }
+  }
+
+  /** What a diverged run leaves: the newest complete checkpoint, written before the failing step. */
+  private String keptAfterDivergence() {
+    if (b.checkpointDir == null) {
+      return "nothing was published (no checkpoints)";
+    }
+    Optional<CheckpointStore.Commit> newest =
+        new CheckpointStore(b.checkpointDir, b.hadoop).newestFirst().stream().map(CheckpointStore.Entry::commit).filter(Objects::nonNull).findFirst();
+    return newest
+        .map(c -> "nothing was published; the newest checkpoint, " + c.directory() + " (after epoch " + c.state().epoch + (c.state().round > 0 ? ", round " + c.state().round + " of epoch " + (c.state().epoch + 1) : "") + "), was written before it and is kept")
+        .orElse("nothing was published; no checkpoint had been written yet under " + b.checkpointDir);
   }
 
   private Optional<TrainingState> resume(CheckpointStore store, StagePlan plan, StudentModel student, ResumableAdam adam) {

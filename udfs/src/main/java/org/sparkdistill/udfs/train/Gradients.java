@@ -51,6 +51,22 @@ public final class Gradients implements Serializable {
     return values;
   }
 
+  /**
+   * The first non-finite value, as {@code "of <parameter> (<value> at index <i>)"}, or null when
+   * every value is finite. Cost: one pass over the values.
+   */
+  public String firstNonFinite() {
+    for (Map.Entry<String, float[]> e : values.entrySet()) {
+      float[] v = e.getValue();
+      for (int i = 0; i < v.length; i++) {
+        if (!Float.isFinite(v[i])) {
+          return "of " + e.getKey() + " (" + v[i] + " at index " + i + ")";
+        }
+      }
+    }
+    return null;
+  }
+
   public long rows() {
     return rows;
   }

@@ -63,7 +63,8 @@ public final class TrainingStep implements Serializable {
    *
    * @param dropoutSeed reseeds libtorch's generator before the forward pass (e.g. from (round,
    *     partition, step) on executors); null continues the generator's current stream
-   * @throws IllegalStateException when the loss is not finite, naming its value
+   * @throws TrainingDivergedException when the loss or a gradient is not finite, naming the value
+   *     (the gradients are zeroed first, so the block is as before the step)
    */
   public Result run(StudentModel student, TrainingBatch batch, Long dropoutSeed) {
     TorchRandom.LOCK.lock();
@@ -84,10 +85,15 @@ public final class TrainingStep implements Serializable {
         }
         collector.backward(l);
       }
+      Gradients gradients = Gradients.take(student.block(), batch.size());
       if (!Double.isFinite(value)) {
-        throw new IllegalStateException("student training diverged: loss " + value + " on a batch of " + batch.size() + " rows (lower student.learningRate)");
+        throw new TrainingDivergedException("loss " + value + " on a batch of " + batch.size() + " rows");
       }
-      return new Result(value, Gradients.take(student.block(), batch.size()));
+      String nonFinite = gradients.firstNonFinite();
+      if (nonFinite != null) {
+        throw new TrainingDivergedException("gradient " + nonFinite + " on a batch of " + batch.size() + " rows (loss " + value + ")");
+      }
+      return new Result(value, gradients);
     } finally {
       TorchRandom.LOCK.unlock();
     }
