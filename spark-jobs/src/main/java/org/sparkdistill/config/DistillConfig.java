@@ -597,8 +597,13 @@ public final class DistillConfig {
     @Setting(doc = "Attention heads of the teacher's encoder (not stored in an ONNX file's weights; all-MiniLM-L6-v2: 12).", min = 1)
     public int attentionHeads = 12;
 
-    @Setting(doc = "ONNX file whose layers the student copies (a local file); empty: encoder.model.")
+    @Setting(doc = "ONNX file whose layers the student copies (a local file); empty: the teacher's encoder"
+        + " (the fine-tuned teacher's, see fromFineTunedTeacher, else encoder.model).")
     public String model = "";
+
+    @Setting(doc = "With teacher.kind: finetune and model empty, copy the layers and embeddings from the fine-tuned"
+        + " teacher (train-teacher's finetuned.params) rather than from encoder.model's pretrained weights.")
+    public boolean fromFineTunedTeacher = true;
 
     @Setting(doc = "Tokenizer the student reads its token ids with (a local file); empty: encoder.tokenizer.")
     public String tokenizer = "";

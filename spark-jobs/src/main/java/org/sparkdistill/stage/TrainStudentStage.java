@@ -13,6 +13,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.StudentMode;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.StageOutput;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.method.DistillationMethods;
@@ -24,6 +25,9 @@ import org.sparkdistill.udfs.schema.Split;
 import org.sparkdistill.udfs.student.StudentArchitecture;
 import org.sparkdistill.udfs.student.StudentArchitectures;
 import org.sparkdistill.udfs.student.StudentModel;
+import org.sparkdistill.udfs.student.TransformerStudent;
+import org.sparkdistill.udfs.transformer.FineTunedSpec;
+import org.sparkdistill.teacher.finetune.FineTuneTeacher;
 
 /**
  * Trains a student on the targets, with the driver coordinating ({@link StudentTrainer}). What it
@@ -71,9 +75,37 @@ public final class TrainStudentStage extends Stage {
    * weights or tokenizer reads them; others ignore them).
    */
   public static StudentArchitecture architecture(DistillConfig c, List<String> outputs) {
+    return architecture(c, outputs, null);
+  }
+
+  /**
+   * {@link #architecture(DistillConfig, List)}, with the layers of {@code fineTunedTeacher} (a
+   * verified, local copy of train-teacher's parameters) as the teacher's encoder when it is not
+   * null.
+   */
+  public static StudentArchitecture architecture(DistillConfig c, List<String> outputs, FineTunedSpec fineTunedTeacher) {
     com.fasterxml.jackson.databind.node.ObjectNode settings = JSON.valueToTree(c.student);
-    settings.putObject("teacherEncoder").put("model", c.encoder.model).put("tokenizer", c.encoder.tokenizer).put("maxLength", c.encoder.maxLength);
+    com.fasterxml.jackson.databind.node.ObjectNode encoder =
+        settings.putObject("teacherEncoder").put("model", c.encoder.model).put("tokenizer", c.encoder.tokenizer).put("maxLength", c.encoder.maxLength);
+    if (fineTunedTeacher != null) {
+      encoder.put("model", fineTunedTeacher.paramsFile().localPath().toString()).put("format", TransformerStudent.FORMAT_FINETUNED);
+      encoder.set("meta", JSON.valueToTree(fineTunedTeacher.meta()));
+    }
     return StudentArchitectures.fromSettings(c.student.architecture, settings, outputs);
+  }
+
+  /** Whether the student copies its layers from the fine-tuned teacher that train-teacher published. */
+  private boolean fromFineTunedTeacher() {
+    DistillConfig c = context.config();
+    return TransformerStudent.KIND.equals(c.student.architecture) && c.teacher.kind == TeacherKind.FINETUNE
+        && c.student.transformer.fromFineTunedTeacher && c.student.transformer.model.isBlank();
+  }
+
+  /** This run's student architecture for {@code outputs} (from the fine-tuned teacher's layers where {@link #fromFineTunedTeacher}). */
+  private StudentArchitecture architecture(List<String> outputs) {
+    DistillConfig c = context.config();
+    FineTunedSpec teacher = fromFineTunedTeacher() ? FineTuneTeacher.spec(c, input(TrainTeacherStage.NAME), c.teacher.effectiveLabels(c.data)) : null;
+    return architecture(c, outputs, teacher);
   }
 
   private static int batchSize(DistillConfig.StudentSettings s) {
@@ -94,7 +126,7 @@ public final class TrainStudentStage extends Stage {
             .input("targets", targets.fingerprint())
             .settings(context.config(), "student.mode", "student.architecture")
             // The architecture's shape (from its settings and the method's outputs) and readout.
-            .setting("student.network", architecture(context.config(), objective.outputs()).toString())
+            .setting("student.network", architecture(objective.outputs()).toString())
             .setting("student.readout", objective.readout().toString())
             .settings(
                 context.config(),
@@ -105,6 +137,9 @@ public final class TrainStudentStage extends Stage {
                 "student.patience",
                 "student.seed")
             .labels(context.config().data.labels);
+    if (fromFineTunedTeacher()) {
+      plan.input("teacher", input(TrainTeacherStage.NAME).fingerprint());
+    }
     objective.settings().forEach(plan::setting);
     EpochRunners.settings(s).forEach(plan::setting);
     return plan;
@@ -123,7 +158,7 @@ public final class TrainStudentStage extends Stage {
     var hadoop = context.spark().sparkContext().hadoopConfiguration();
     StudentTrainer trainer =
         StudentTrainer.builder()
-            .setStudent(architecture(context.config(), objective.outputs()), objective.readout())
+            .setStudent(architecture(objective.outputs()), objective.readout())
             .setLoss(objective.loss())
             .optEpochs(s.epochs)
             .optBatchSize(batchSize(s))

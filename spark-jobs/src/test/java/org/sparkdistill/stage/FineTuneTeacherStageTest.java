@@ -98,6 +98,48 @@ class FineTuneTeacherStageTest {
       }
     }
     assertThat(maxDiff).isLessThan(1e-4);
+
+  }
+
+  /**
+   * A transformer student distilled from a fine-tuned teacher starts from its fine-tuned layers:
+   * the plan names train-teacher's published parameters by their sha256 and depends on its output,
+   * and the student's files record where its layers came from (the copy itself is checked value by
+   * value in {@code TransformerStudentTest}).
+   */
+  @Test
+  void aTransformerStudentStartsFromTheFineTunedTeachersLayers() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    DistillConfig c = TestConfigs.debianSlice(work.resolve("student"), 160);
+    c.data.split.testFraction = 0.1;
+    c.data.split.validationFraction = 0.2;
+    c.data.split.labelledPerClass = 2;
+    c.encoder.maxLength = 16;
+    c.teacher.kind = TeacherKind.FINETUNE;
+    c.teacher.finetune.epochs = 1;
+    c.teacher.finetune.batchSize = 16;
+    c.teacher.finetune.mcLayers = 0;
+    c.score.mcPasses = 1;
+    c.student.architecture = "transformer";
+    c.student.transformer.layers = new ArrayList<>(List.of(5));
+    c.student.epochs = 1;
+    c.student.batchSize = 32;
+    StageContext context = new StageContext(spark, c, false);
+    Manifest trained = null;
+    Manifest distilled = null;
+    for (Stage stage : List.of(new PrepareStage(context), new TrainTeacherStage(context), new ScoreStage(context), new TargetsStage(context), new TrainStudentStage(context))) {
+      Manifest m = stage.run().manifest();
+      trained = stage instanceof TrainTeacherStage ? m : trained;
+      distilled = m;
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, String> hashes = (Map<String, String>) trained.metrics().get("files");
+    assertThat(distilled.settings().get("student.network"))
+        .startsWith("transformer(layers [5] of the 6 of the teacher encoder with sha256 " + hashes.get(FineTunedMeta.PARAMS_FILE) + " (fine-tuned teacher parameters), ");
+    assertThat(distilled.inputs()).containsEntry("teacher", trained.fingerprint());
+    String studentJson = distilled.files().stream().filter(f -> f.endsWith("student.json")).findFirst().orElseThrow();
+    Path json = Path.of(new TrainStudentStage(context).output().dir().toUri().getPath(), studentJson);
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).toString()).contains("\"teacherFormat\":\"finetuned\"");
   }
 
   @Test

@@ -20,6 +20,8 @@ import java.util.Objects;
 import org.sparkdistill.udfs.model.VerifiedModelFiles;
 import org.sparkdistill.udfs.transformer.BertShape;
 import org.sparkdistill.udfs.transformer.BertWeights;
+import org.sparkdistill.udfs.transformer.FineTunedMeta;
+import org.sparkdistill.udfs.transformer.FineTunedTeacher;
 import org.sparkdistill.udfs.transformer.LayerMap;
 import org.sparkdistill.udfs.transformer.SmallBertBlock;
 
@@ -50,6 +52,10 @@ public final class TransformerStudent implements StudentArchitecture {
 
   /** The architecture's registered kind. */
   public static final String KIND = "transformer";
+  /** {@link #teacherFormat()} of a student copied from an ONNX export's initializers. */
+  public static final String FORMAT_ONNX = "onnx";
+  /** {@link #teacherFormat()} of a student copied from a fine-tuned teacher's {@code finetuned.params}. */
+  public static final String FORMAT_FINETUNED = "finetuned";
   /** The tokenizer's file name inside a saved student. */
   public static final String TOKENIZER_FILE = "tokenizer.json";
 
@@ -59,6 +65,10 @@ public final class TransformerStudent implements StudentArchitecture {
   private final BertShape shape;
   private final String teacherModel;
   private final String teacherModelSha256;
+  /** {@value #FORMAT_ONNX} or {@value #FORMAT_FINETUNED}: what {@link #teacherModel} is. */
+  private final String teacherFormat;
+  /** For {@value #FORMAT_FINETUNED}, the artifact's description to load it with; null for ONNX and for a student read back. */
+  private final FineTunedMeta fineTunedTeacher;
   private final WordPieceFeaturizer featurizer;
   private final float hiddenDropout;
   private final float attentionDropout;
@@ -71,8 +81,13 @@ public final class TransformerStudent implements StudentArchitecture {
    * @param labels C ≥ 2 distinct output names
    * @param layerMap the teacher layer of each student layer
    * @param teacherShape the teacher encoder's shape (checked against the map)
-   * @param teacherModel the teacher's ONNX file (local path), read by {@link #initialize}
+   * @param teacherModel the file the layers are copied from (local path), read by {@link #initialize}:
+   *     the teacher's ONNX file, or a fine-tuned teacher's {@code finetuned.params}
    * @param teacherModelSha256 its sha256
+   * @param teacherFormat {@value #FORMAT_ONNX} or {@value #FORMAT_FINETUNED}
+   * @param fineTunedTeacher for {@value #FORMAT_FINETUNED}, the artifact's {@code finetuned.json}
+   *     description (shape, dropouts) to load the file with; null for ONNX, and may be null for a
+   *     student read back from its files, which never initialises again
    * @param featurizer the teacher's tokenizer at the student's maximum length
    * @param hiddenDropout dropout after the embeddings and on each layer's outputs, in [0, 1)
    * @param attentionDropout dropout on the attention probabilities, in [0, 1)
@@ -82,7 +97,7 @@ public final class TransformerStudent implements StudentArchitecture {
    * @param warmupSteps optimizer steps of linear warm-up, ≥ 0 (0: none)
    */
   public TransformerStudent(
-      List<String> labels, LayerMap layerMap, BertShape teacherShape, String teacherModel, String teacherModelSha256, WordPieceFeaturizer featurizer,
+      List<String> labels, LayerMap layerMap, BertShape teacherShape, String teacherModel, String teacherModelSha256, String teacherFormat, FineTunedMeta fineTunedTeacher, WordPieceFeaturizer featurizer,
       float hiddenDropout, float attentionDropout, float headDropout, double learningRate, double headLearningRate, int warmupSteps) {
     this.labels = checkLabels(labels);
     this.layerMap = Objects.requireNonNull(layerMap, "layerMap");
@@ -91,6 +106,17 @@ public final class TransformerStudent implements StudentArchitecture {
     this.shape = layerMap.studentShape(teacherShape);
     this.teacherModel = Objects.requireNonNull(teacherModel, "teacherModel");
     this.teacherModelSha256 = Objects.requireNonNull(teacherModelSha256, "teacherModelSha256");
+    if (!FORMAT_ONNX.equals(teacherFormat) && !FORMAT_FINETUNED.equals(teacherFormat)) {
+      throw new IllegalArgumentException("the transformer student's teacher format must be " + FORMAT_ONNX + " or " + FORMAT_FINETUNED + ", got: " + teacherFormat);
+    }
+    if (FORMAT_ONNX.equals(teacherFormat) && fineTunedTeacher != null) {
+      throw new IllegalArgumentException("an ONNX teacher file has no fine-tuned description: " + teacherModel);
+    }
+    this.teacherFormat = teacherFormat;
+    if (fineTunedTeacher != null && !fineTunedTeacher.shape().equals(teacherShape)) {
+      throw new IllegalArgumentException("the fine-tuned teacher " + teacherModel + " is described as " + fineTunedTeacher.shape() + ", not " + teacherShape);
+    }
+    this.fineTunedTeacher = fineTunedTeacher;
     this.featurizer = Objects.requireNonNull(featurizer, "featurizer");
     if (featurizer.maxLength() > shape.maxPositions()) {
       throw new IllegalArgumentException("student.transformer.maxLength must be <= the teacher's " + shape.maxPositions() + " positions, got: " + featurizer.maxLength());
@@ -155,6 +181,11 @@ public final class TransformerStudent implements StudentArchitecture {
     return teacherModelSha256;
   }
 
+  /** {@value #FORMAT_FINETUNED} when the layers come from a fine-tuned teacher's parameters, else {@value #FORMAT_ONNX}. */
+  public String teacherFormat() {
+    return teacherFormat;
+  }
+
   public int maxLength() {
     return featurizer.maxLength();
   }
@@ -171,8 +202,10 @@ public final class TransformerStudent implements StudentArchitecture {
 
   /**
    * Copies the mapped teacher layers and embeddings out of {@link #teacherModel()} (refused when its
-   * sha256 is no longer {@link #teacherModelSha256()}) and draws the head from {@code seed}. Cost:
-   * one read of the ONNX file (90 MB for all-MiniLM-L6-v2) and its sha256.
+   * sha256 is no longer {@link #teacherModelSha256()}): the ONNX file's initializers, or the
+   * encoder of a fine-tuned teacher's parameters; draws the head from {@code seed} (a fine-tuned
+   * teacher's head reads the L2-normalised pooled vector, the student's the raw one, so it is not
+   * copied). Cost: one read of the file (about 90 MB for all-MiniLM-L6-v2) and its sha256.
    */
   @Override
   public void initialize(Block block, NDManager manager, long seed) {
@@ -182,7 +215,16 @@ public final class TransformerStudent implements StudentArchitecture {
       throw new IllegalStateException(
           "the transformer student starts from " + teacherModel + " with sha256 " + teacherModelSha256 + ", the file now has " + sha + ": rerun train-student with --overwrite");
     }
-    BertWeights teacher = BertWeights.fromOnnx(file, shape.heads());
+    BertWeights teacher;
+    if (FORMAT_ONNX.equals(teacherFormat)) {
+      teacher = BertWeights.fromOnnx(file, shape.heads());
+    } else if (fineTunedTeacher == null) {
+      throw new IllegalStateException("the transformer student read back from its files cannot initialise again from " + teacherModel);
+    } else {
+      try (FineTunedTeacher fineTuned = FineTunedTeacher.load(file, fineTunedTeacher, ai.djl.Device.cpu())) {
+        teacher = BertWeights.fromEncoder(fineTuned.model().encoder());
+      }
+    }
     ((SmallBertBlock) block).fill(layerMap.apply(teacher, teacherModel), manager, seed);
   }
 
@@ -248,6 +290,7 @@ public final class TransformerStudent implements StudentArchitecture {
     o.set("shape", json.valueToTree(shape));
     o.put("teacherModel", teacherModel);
     o.put("teacherModelSha256", teacherModelSha256);
+    o.put("teacherFormat", teacherFormat);
     o.put("tokenizerFile", TOKENIZER_FILE);
     o.put("tokenizerSha256", featurizer.sha256());
     o.put("maxLength", featurizer.maxLength());
@@ -297,8 +340,8 @@ public final class TransformerStudent implements StudentArchitecture {
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "transformer(layers %s of the %d of the teacher encoder with sha256 %s, %s, maxLength %d, tokenizer sha256 %s, dropout hidden %s attention %s head %s, learningRate %s, headLearningRate %s, warmupSteps %d, outputs %s)",
-        layerMap, teacherLayers, teacherModelSha256, shape, featurizer.maxLength(), featurizer.sha256(), hiddenDropout, attentionDropout, headDropout,
+        "transformer(layers %s of the %d of the teacher encoder with sha256 %s%s, %s, maxLength %d, tokenizer sha256 %s, dropout hidden %s attention %s head %s, learningRate %s, headLearningRate %s, warmupSteps %d, outputs %s)",
+        layerMap, teacherLayers, teacherModelSha256, FORMAT_FINETUNED.equals(teacherFormat) ? " (fine-tuned teacher parameters)" : "", shape, featurizer.maxLength(), featurizer.sha256(), hiddenDropout, attentionDropout, headDropout,
         learningRate, headLearningRate, warmupSteps, labels);
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.sparkdistill.udfs.model.VerifiedModelFiles;
 import org.sparkdistill.udfs.transformer.BertShape;
 import org.sparkdistill.udfs.transformer.BertWeights;
+import org.sparkdistill.udfs.transformer.FineTunedMeta;
 import org.sparkdistill.udfs.transformer.LayerMap;
 
 /**
@@ -56,11 +57,24 @@ public final class TransformerStudentFactory implements StudentArchitecture.Fact
     }
     map.forEach(v -> layers.add(v.isIntegralNumber() ? v.asInt() : null));
     LayerMap layerMap = LayerMap.of(layers);
-    Path modelFile = local("student.transformer.model (or encoder.model)", model);
+    // train-student names a fine-tuned teacher's parameters file when the layers come from it.
+    boolean fineTuned = text(t, "model").isBlank() && TransformerStudent.FORMAT_FINETUNED.equals(text(encoder, "format"));
+    Path modelFile = local(fineTuned ? "the fine-tuned teacher's parameters" : "student.transformer.model (or encoder.model)", model);
     Path tokenizerFile = local("student.transformer.tokenizer (or encoder.tokenizer)", tokenizer);
     String sha = SHA256.computeIfAbsent(key(modelFile), k -> VerifiedModelFiles.sha256(modelFile));
     int heads = required(t, "attentionHeads").asInt();
-    BertShape shape = SHAPES.computeIfAbsent(sha + "/" + heads, k -> BertWeights.fromOnnx(modelFile, heads).shape());
+    FineTunedMeta meta = null;
+    BertShape shape;
+    if (fineTuned) {
+      try {
+        meta = JSON.treeToValue(required(encoder, "meta"), FineTunedMeta.class);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("the fine-tuned teacher's description (finetuned.json) does not read: " + e.getOriginalMessage(), e);
+      }
+      shape = meta.shape();
+    } else {
+      shape = SHAPES.computeIfAbsent(sha + "/" + heads, k -> BertWeights.fromOnnx(modelFile, heads).shape());
+    }
     byte[] tokenizerBytes;
     try {
       tokenizerBytes = Files.readAllBytes(tokenizerFile);
@@ -68,7 +82,8 @@ public final class TransformerStudentFactory implements StudentArchitecture.Fact
       throw new IllegalArgumentException("cannot read the transformer student's tokenizer " + tokenizerFile + ": " + e, e);
     }
     return new TransformerStudent(
-        outputs, layerMap, shape, modelFile.toString(), sha, new WordPieceFeaturizer(tokenizerBytes, maxLength),
+        outputs, layerMap, shape, modelFile.toString(), sha, fineTuned ? TransformerStudent.FORMAT_FINETUNED : TransformerStudent.FORMAT_ONNX, meta,
+        new WordPieceFeaturizer(tokenizerBytes, maxLength),
         (float) required(t, "hiddenDropout").asDouble(), (float) required(t, "attentionDropout").asDouble(), (float) required(t, "headDropout").asDouble(),
         required(t, "learningRate").asDouble(), required(t, "headLearningRate").asDouble(), required(t, "warmupSteps").asInt());
   }
@@ -112,7 +127,8 @@ public final class TransformerStudentFactory implements StudentArchitecture.Fact
     BertShape teacher = new BertShape(shape.vocabSize(), shape.maxPositions(), shape.typeVocabSize(), shape.hidden(), required(c, "teacherLayers").asInt(), shape.heads(), shape.intermediate(), shape.layerNormEps());
     TransformerStudent student =
         new TransformerStudent(
-            labels, LayerMap.of(layers), teacher, text(c, "teacherModel"), text(c, "teacherModelSha256"), featurizer,
+            labels, LayerMap.of(layers), teacher, text(c, "teacherModel"), text(c, "teacherModelSha256"),
+            text(c, "teacherFormat").isBlank() ? TransformerStudent.FORMAT_ONNX : text(c, "teacherFormat"), null, featurizer,
             (float) required(c, "hiddenDropout").asDouble(), (float) required(c, "attentionDropout").asDouble(), (float) required(c, "headDropout").asDouble(),
             required(c, "learningRate").asDouble(), required(c, "headLearningRate").asDouble(), required(c, "warmupSteps").asInt());
     if (!student.shape().equals(shape)) {

@@ -146,6 +146,19 @@ public record BertWeights(BertShape shape, Map<String, OnnxInitializers.Tensor> 
     return new BertWeights(shape, found);
   }
 
+  /**
+   * The weights an encoder holds now (e.g. a fine-tuned teacher's), by the same names and in the
+   * same layout as {@link #fromOnnx}'s. Cost: one copy of every parameter into Java arrays.
+   */
+  public static BertWeights fromEncoder(BertEncoder encoder) {
+    Map<String, OnnxInitializers.Tensor> tensors = new LinkedHashMap<>();
+    for (String name : names(encoder.shape().layers())) {
+      ai.djl.ndarray.NDArray array = encoder.parameter(name).getArray();
+      tensors.put(name, new OnnxInitializers.Tensor(name, array.getShape().getShape(), OnnxInitializers.FLOAT, array.toFloatArray()));
+    }
+    return new BertWeights(encoder.shape(), tensors);
+  }
+
   private static OnnxInitializers.Tensor find(OnnxInitializers onnx, String name) {
     Map<String, OnnxInitializers.Tensor> init = onnx.initializers();
     if (!name.endsWith(".weight") || name.startsWith("embeddings.") || name.contains("LayerNorm")) {

@@ -128,6 +128,48 @@ class TransformerStudentTest {
     }
   }
 
+  /**
+   * From a fine-tuned teacher's parameters file, the student copies the fine-tuned layers: one
+   * teacher tensor is moved by hand (+0.25) before saving, and the student layer mapped to it holds
+   * the moved values while an untouched layer still equals the ONNX initializers.
+   */
+  @Test
+  void fromAFineTunedTeacherTheStudentCopiesItsLayersNotThePretrainedOnes(@TempDir Path tmp) throws Exception {
+    String moved = "encoder.layer.3.attention.self.query.bias";
+    float[] expected = teacher(moved).clone();
+    for (int i = 0; i < expected.length; i++) {
+      expected[i] += 0.25f;
+    }
+    org.sparkdistill.udfs.transformer.BertWeights weights = org.sparkdistill.udfs.transformer.BertWeights.fromInitializers(onnx, 12, MODEL.toString());
+    Path params = tmp.resolve("finetuned.params");
+    try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+      var encoder = org.sparkdistill.udfs.transformer.BertEncoder.fromWeights(weights, manager, 0.1f, 0.1f);
+      var classifier = org.sparkdistill.udfs.transformer.BertClassifier.create(encoder, LABELS.size(), 0.1f, true, manager, 1);
+      encoder.parameter(moved).getArray().set(expected);
+      try (var out = Files.newOutputStream(params)) {
+        org.sparkdistill.udfs.transformer.FineTunedTeacher.saveParameters(classifier, out);
+      }
+    }
+    var meta = new org.sparkdistill.udfs.transformer.FineTunedMeta(
+        org.sparkdistill.udfs.transformer.FineTunedMeta.FORMAT, weights.shape(), LABELS, 0.1f, 0.1f, 0.1f, true, 128, "e", "t");
+    ObjectNode s = settings(List.of(0, 3, 5), 32);
+    ((ObjectNode) s.get("teacherEncoder")).put("model", params.toString()).put("format", TransformerStudent.FORMAT_FINETUNED).set("meta", new ObjectMapper().valueToTree(meta));
+    TransformerStudent arch = (TransformerStudent) StudentArchitectures.fromSettings("transformer", s, LABELS);
+    assertThat(arch.teacherFormat()).isEqualTo(TransformerStudent.FORMAT_FINETUNED);
+    assertThat(arch.toJson().get("teacherFormat").asText()).isEqualTo("finetuned");
+    assertThat(arch.toString()).contains("(fine-tuned teacher parameters)");
+    assertThat(arch).isNotEqualTo(architecture(List.of(0, 3, 5)));
+    try (StudentModel student = StudentModel.create(arch, Readout.identity(LABELS), 7, ai.djl.Device.cpu())) {
+      Map<String, float[]> values = new LinkedHashMap<>();
+      for (Pair<String, Parameter> p : student.block().getParameters()) {
+        values.put(p.getKey().replace("01classifier_01encoder_", ""), p.getValue().getArray().toFloatArray());
+      }
+      assertThat(values.get("encoder.layer.1.attention.self.query.bias")).as("student layer 1 = the moved teacher layer 3").isEqualTo(expected);
+      assertThat(values.get("encoder.layer.0.attention.self.query.bias")).as("student layer 0 = teacher layer 0, untouched").isEqualTo(teacher("encoder.layer.0.attention.self.query.bias"));
+      assertThat(values.get("embeddings.word_embeddings.weight")).isEqualTo(teacher("embeddings.word_embeddings.weight"));
+    }
+  }
+
   @Test
   void featuresAreTheTeachersWordPieceIdsCutToTheMaximumLength() {
     TransformerStudent arch = architecture(List.of(0, 5));
