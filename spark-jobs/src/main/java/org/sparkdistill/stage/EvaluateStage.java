@@ -39,6 +39,10 @@ import org.sparkdistill.udfs.schema.Split;
 import org.sparkdistill.udfs.student.StudentFiles;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.uncertainty.Softmax;
+import org.sparkdistill.teacher.finetune.FineTuneTeacher;
+import org.sparkdistill.udfs.text.TextTokenizer;
+import org.sparkdistill.udfs.transformer.FineTunedSpec;
+import org.sparkdistill.udfs.transformer.FineTunedTeacher;
 
 /**
  * Scores a student on the held-out test split beside its teacher: accuracy, macro-F1, expected
@@ -154,6 +158,9 @@ public final class EvaluateStage extends Stage {
       } else if (c.teacher.kind == TeacherKind.FINETUNE && input(TrainTeacherStage.NAME).manifest().metrics().get("teacherParameters") instanceof Number n) {
         metrics.put("teacherParameters", n.longValue());
         metrics.put("studentToTeacherParameters", (double) studentParameters / n.longValue());
+        if (c.evaluate.speed) {
+          metrics.put("speed", fineTunedSpeed(c, labels, student));
+        }
       }
     }
     try (OutputStream out = output().create(runDir, "metrics.json")) {
@@ -181,6 +188,28 @@ public final class EvaluateStage extends Stage {
   }
 
   private Map<String, Object> speed(DistillConfig c, LinearHead head, StudentModel student) {
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    speedSample(c, ids, texts);
+    EncoderSpec base = EncodeStage.encoderSpec(c.encoder);
+    EncoderSpec oneThread = new EncoderSpec(base.modelFile(), base.tokenizerFile(), base.tokenizer(), base.pooling(), base.normalize(), 1, base.device());
+    return speedMetrics(SpeedComparison.run(oneThread, head, student, texts, ids, c.predict.batchSize, c.evaluate.speedRepeats));
+  }
+
+  /** The speed rows against the fine-tuned teacher train-teacher published (its parameters verified against the manifest). */
+  private Map<String, Object> fineTunedSpeed(DistillConfig c, List<String> labels, StudentModel student) {
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    speedSample(c, ids, texts);
+    FineTunedSpec spec = FineTuneTeacher.spec(c, input(TrainTeacherStage.NAME), labels);
+    try (TextTokenizer tokenizer = TextTokenizer.load(spec.tokenizerFile().localPath(), spec.tokenizer());
+        FineTunedTeacher teacher = FineTunedTeacher.load(spec.paramsFile().localPath(), spec.meta(), ai.djl.Device.cpu())) {
+      return speedMetrics(SpeedComparison.run(teacher, tokenizer, student, texts, ids, c.predict.batchSize, c.evaluate.speedRepeats));
+    }
+  }
+
+  /** The first {@code evaluate.speedRows} test texts by id. */
+  private void speedSample(DistillConfig c, List<String> ids, List<String> texts) {
     List<Row> sample =
         input(PrepareStage.NAME).read(CacheSchemas.examples())
             .filter(functions.col(Columns.SPLIT).equalTo(Split.TEST.value()))
@@ -188,15 +217,13 @@ public final class EvaluateStage extends Stage {
             .limit(c.evaluate.speedRows)
             .select(Columns.ID, Columns.TEXT)
             .collectAsList();
-    List<String> ids = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
     for (Row r : sample) {
       ids.add(r.getString(0));
       texts.add(r.getString(1));
     }
-    EncoderSpec base = EncodeStage.encoderSpec(c.encoder);
-    EncoderSpec oneThread = new EncoderSpec(base.modelFile(), base.tokenizerFile(), base.tokenizer(), base.pooling(), base.normalize(), 1, base.device());
-    SpeedComparison.Result r = SpeedComparison.run(oneThread, head, student, texts, ids, c.predict.batchSize, c.evaluate.speedRepeats);
+  }
+
+  private static Map<String, Object> speedMetrics(SpeedComparison.Result r) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("teacherRowsPerSecond", r.teacherRowsPerSecond());
     out.put("studentRowsPerSecond", r.studentRowsPerSecond());

@@ -124,14 +124,25 @@ class FineTuneTeacherStageTest {
     c.student.transformer.layers = new ArrayList<>(List.of(5));
     c.student.epochs = 1;
     c.student.batchSize = 32;
+    c.evaluate.speedRows = 16;
+    c.evaluate.speedRepeats = 1;
     StageContext context = new StageContext(spark, c, false);
     Manifest trained = null;
     Manifest distilled = null;
-    for (Stage stage : List.of(new PrepareStage(context), new TrainTeacherStage(context), new ScoreStage(context), new TargetsStage(context), new TrainStudentStage(context))) {
+    Manifest evaluated = null;
+    for (Stage stage : List.of(new PrepareStage(context), new TrainTeacherStage(context), new ScoreStage(context), new TargetsStage(context), new TrainStudentStage(context),
+        new PredictStage(context), new EvaluateStage(context))) {
       Manifest m = stage.run().manifest();
       trained = stage instanceof TrainTeacherStage ? m : trained;
-      distilled = m;
+      distilled = stage instanceof TrainStudentStage ? m : distilled;
+      evaluated = m;
     }
+    // evaluate times the student against the fine-tuned teacher itself, not the ONNX encoder
+    @SuppressWarnings("unchecked")
+    Map<String, Object> speed = (Map<String, Object>) evaluated.metrics().get("speed");
+    assertThat(speed).containsKeys("teacherRowsPerSecond", "studentRowsPerSecond", "speedup");
+    assertThat((String) speed.get("protocol")).contains("teacher = the fine-tuned 6-layer encoder + head");
+    assertThat(((Number) speed.get("teacherRowsPerSecond")).doubleValue()).isPositive();
     @SuppressWarnings("unchecked")
     Map<String, String> hashes = (Map<String, String>) trained.metrics().get("files");
     assertThat(distilled.settings().get("student.network"))
