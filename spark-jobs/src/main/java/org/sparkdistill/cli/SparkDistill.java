@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       Subcommands.Curve.class,
       MukaCommand.class,
       MukaBenchmarkCommand.class,
+      McTableCommand.class,
       LelpCommand.class,
       LelpBenchCommand.class,
       PmdCommands.Graph.class,
