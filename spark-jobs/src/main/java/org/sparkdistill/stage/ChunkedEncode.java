@@ -30,10 +30,11 @@ final class ChunkedEncode {
         new EncoderSpec(base.modelFile(), base.tokenizerFile(), new TokenizerSettings(e.chunking.length, true), base.pooling(), base.normalize(), base.intraOpThreads(), base.device());
     long start = System.nanoTime();
     org.sparkdistill.udfs.schema.FeatureStorage storage = context.config().cache.features;
+    org.sparkdistill.spark.TaskDevices devices = org.sparkdistill.spark.TaskDevices.register(context.spark(), EncodeStage.NAME, spec.device());
     CachedFeatures.store(
             TeacherResources.mapPartitions(
                 examples,
-                new ChunkedEncodePartitions(spec, e.batchSize, e.maxBatchTokens, e.chunking.overlap, e.chunking.maxChunks),
+                devices.recording(new ChunkedEncodePartitions(spec, e.batchSize, e.maxBatchTokens, e.chunking.overlap, e.chunking.maxChunks)),
                 ChunkedEncodePartitions.schema(),
                 context.config().resources,
                 EncodeStage.NAME),
@@ -48,6 +49,7 @@ final class ChunkedEncode {
             .agg(functions.sum(ChunkedEncodePartitions.CHUNKS), functions.avg(ChunkedEncodePartitions.CHUNKS), functions.max(ChunkedEncodePartitions.CHUNKS))
             .first();
     return CachedFeatures.describe(count.apply(runDir, true), context.spark(), runDir, storage)
+        .metric("devices", devices.seen())
         .metric("chunksTotal", chunks.getLong(0))
         .metric("chunksPerRow", chunks.getDouble(1))
         .metric("chunksMax", chunks.getInt(2))

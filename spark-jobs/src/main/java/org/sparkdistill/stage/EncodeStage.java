@@ -11,6 +11,7 @@ import org.sparkdistill.config.EncoderPrecision;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.spark.TaskDevices;
 import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.udfs.inference.EncodePartitions;
 import org.sparkdistill.udfs.model.EncoderSpec;
@@ -99,13 +100,14 @@ public final class EncodeStage extends Stage {
       return ChunkedEncode.write(context, examples, runDir, this::countWritten);
     }
     FeatureStorage storage = context.config().cache.features;
+    TaskDevices devices = TaskDevices.register(context.spark(), NAME, spec.device());
     CachedFeatures.store(
-            TeacherResources.mapPartitions(examples, new EncodePartitions(spec, e.batchSize, e.maxBatchTokens), CacheSchemas.features(), context.config().resources, NAME),
+            TeacherResources.mapPartitions(examples, devices.recording(new EncodePartitions(spec, e.batchSize, e.maxBatchTokens)), CacheSchemas.features(), context.config().resources, NAME),
             storage,
             NAME)
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(runDir.toString());
-    return CachedFeatures.describe(countWritten(runDir, true), context.spark(), runDir, storage);
+    return CachedFeatures.describe(countWritten(runDir, true), context.spark(), runDir, storage).metric("devices", devices.seen());
   }
 }

@@ -17,6 +17,7 @@ import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.io.Fingerprints;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.spark.TaskDevices;
 import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.finetune.FineTuneTeacher;
@@ -106,8 +107,11 @@ public final class ScoreStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
     Dataset<Row> scores;
+    // The devices the model tasks ran on (none for the frozen head: plain Java over cached features).
+    TaskDevices devices = null;
     if (c.teacher.kind == TeacherKind.FINETUNE) {
-      scores = FineTuneTeacher.score(c, input(PrepareStage.NAME), FineTuneTeacher.spec(c, input(TrainTeacherStage.NAME), plan.labels()));
+      devices = TaskDevices.register(context.spark(), NAME, c.encoder.device);
+      scores = FineTuneTeacher.score(c, input(PrepareStage.NAME), FineTuneTeacher.spec(c, input(TrainTeacherStage.NAME), plan.labels()), devices);
     } else if (torchscript()) {
       Dataset<Row> examples = input(PrepareStage.NAME).read(CacheSchemas.examples());
       SerializableConfiguration hadoop = ModelFiles.sessionConf();
@@ -117,10 +121,11 @@ public final class ScoreStage extends Stage {
               ModelFiles.resolve("teacher.torchscriptTokenizer", torchscriptTokenizer(c), hadoop),
               new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation),
               c.encoder.device);
+      devices = TaskDevices.register(context.spark(), NAME, spec.device());
       scores =
           TeacherResources.mapPartitions(
               examples,
-              new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, plan.labels().size()),
+              devices.recording(new TorchScriptScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, plan.labels().size())),
               CacheSchemas.scores(),
               c.resources,
               NAME);
@@ -134,6 +139,9 @@ public final class ScoreStage extends Stage {
     CachedFeatures.store(scores, c.cache.features, NAME).write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     StageWrite written = CachedFeatures.describe(countWritten(runDir, true), context.spark(), runDir, c.cache.features);
     addQualityMetrics(written, context.spark().read().parquet(runDir.toString()), plan.labels());
+    if (devices != null) {
+      written.metric("devices", devices.seen());
+    }
     return written;
   }
 

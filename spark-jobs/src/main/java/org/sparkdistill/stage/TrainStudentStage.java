@@ -198,6 +198,8 @@ public final class TrainStudentStage extends Stage {
         .metric("resumedFromEpoch", result.resumedFromEpoch())
         .metric("studentParameters", parameters)
         .metric("studentArchitecture", context.config().student.architecture)
+        // Where the steps ran: the driver's loop on the driver, data-parallel rounds in executor tasks, both on the CPU today.
+        .metric("device", (s.trainer == org.sparkdistill.config.StudentTrainerKind.DRIVER ? "driver " : "executor tasks ") + ai.djl.Device.cpu())
         .metric("files", hashes)
         .metric("history", history);
   }

@@ -75,6 +75,9 @@ class FineTuneTeacherStageTest {
     ScoreStage score = new ScoreStage(context);
     Manifest scored = score.run().manifest();
     assertThat(scored.settings()).containsEntry("teacher.finetune.mcLayers", "1").doesNotContainKey("score.batchSize");
+    // where the models ran: local mode schedules no GPU, so every task's device is the CPU
+    assertThat(scored.metrics().get("devices")).isEqualTo(List.of("cpu()"));
+    assertThat(trained.metrics().get("device")).isEqualTo("driver cpu()");
     Map<String, Row> first = byId(score.output().read(spark, scored, CacheSchemas.scores()).collectAsList());
     assertThat(first).hasSize((int) new PrepareStage(context).output().manifest().orElseThrow().rowCount());
     Row any = first.values().iterator().next();

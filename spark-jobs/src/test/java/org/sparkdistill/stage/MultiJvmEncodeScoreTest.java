@@ -95,6 +95,8 @@ class MultiJvmEncodeScoreTest {
       StageContext context = new StageContext(spark, cluster, false);
       StageResult encode = new EncodeStage(context).run();
       assertThat(encode.skipped()).isFalse();
+      // each executor JVM's tasks reported their device through the accumulator (no GPU here)
+      assertThat(encode.manifest().metrics().get("devices")).isEqualTo(List.of("cpu()"));
       spark.sparkContext().listenerBus().waitUntilEmpty();
       assertThat(profiles).as("stage resource profiles during encode").anyMatch(id -> id != 0);
       // The copied head was trained from the local features; the cluster's features must match them.

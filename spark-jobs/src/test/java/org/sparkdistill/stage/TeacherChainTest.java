@@ -51,6 +51,7 @@ class TeacherChainTest {
     assertThat(encode.schemaVersion()).isEqualTo(CacheSchemas.VERSION);
     assertThat(encode.models()).containsKeys("encoder", "tokenizer");
     assertThat(encode.models().get("encoder")).hasSize(64);
+    assertThat(encode.metrics().get("devices")).isEqualTo(java.util.List.of("cpu()"));
     assertThat(encode.settings())
         .containsEntry("encoder.maxLength", "32")
         .containsEntry("encoder.truncation", "true")

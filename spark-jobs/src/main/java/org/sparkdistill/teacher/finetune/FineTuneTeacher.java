@@ -180,6 +180,7 @@ public final class FineTuneTeacher {
         .metric("epochsRun", result.epochsRun())
         .metric("trainExamplesPerSecond", result.trainExamplesPerSecond())
         .metric("teacherParameters", model.parameterCount())
+        .metric("device", "driver " + Device.cpu())
         .metric("files", files);
   }
 
@@ -216,11 +217,11 @@ public final class FineTuneTeacher {
     return new FineTunedSpec(paramsFile, meta, tokenizer, new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation), c.encoder.device);
   }
 
-  /** The teacher cache rows of every prepared example. */
-  public static Dataset<Row> score(DistillConfig c, StageInput examples, FineTunedSpec spec) {
+  /** The teacher cache rows of every prepared example, each task's device recorded in {@code devices}. */
+  public static Dataset<Row> score(DistillConfig c, StageInput examples, FineTunedSpec spec, org.sparkdistill.spark.TaskDevices devices) {
     return org.sparkdistill.spark.TeacherResources.mapPartitions(
         examples.read(CacheSchemas.examples()),
-        new FineTunedScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.teacher.finetune.mcLayers),
+        devices.recording(new FineTunedScorePartitions(spec, c.score.batchSize, c.score.mcPasses, c.score.seed, c.teacher.finetune.mcLayers)),
         CacheSchemas.scores(),
         c.resources,
         "score");
