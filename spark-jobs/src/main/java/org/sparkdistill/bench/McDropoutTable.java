@@ -140,17 +140,10 @@ public final class McDropoutTable {
       within[t] = inSubset == 0 ? Double.NaN : (double) correct / inSubset;
     }
     List<Variant> variants = new ArrayList<>();
+    List<List<String>> labelSets = new ArrayList<>();
+    teachers.forEach(t -> labelSets.add(t.labels()));
     for (int v = 0; v < all.size(); v++) {
-      int chosenRight = 0;
-      for (int i = 0; i < n; i++) {
-        int best = 0;
-        for (int t = 1; t < k; t++) {
-          if (certainty[v][t][i] > certainty[v][best][i]) {
-            best = t;
-          }
-        }
-        chosenRight += teachers.get(best).labels().contains(truth.get(i)) ? 1 : 0;
-      }
+      double selection = selectionAccuracy(certainty[v], labelSets, truth);
       double[] mi = new double[k];
       double total = 0;
       for (int t = 0; t < k; t++) {
@@ -163,11 +156,27 @@ public final class McDropoutTable {
       }
       int mcLayers = all.get(v);
       double forwards = mcLayers < 0 ? 1 : 1 + (double) passes * mcLayers / layerCount;
-      variants.add(new Variant(mcLayers, mcLayers < 0 ? 1 : passes, forwards, mi, (double) chosenRight / n, total, (double) n * k / total));
+      variants.add(new Variant(mcLayers, mcLayers < 0 ? 1 : passes, forwards, mi, selection, total, (double) n * k / total));
     }
-    List<List<String>> labelSets = new ArrayList<>();
-    teachers.forEach(t -> labelSets.add(t.labels()));
     return new Result(teachers.stream().map(MukaTeachers.Teacher::name).toList(), labelSets, n, layerCount, within, variants);
+  }
+
+  /**
+   * The share of rows whose most certain teacher ({@code certainty[teacher][row]}, the first on a
+   * tie) has the row's true label among its {@code labels}.
+   */
+  public static double selectionAccuracy(double[][] certainty, List<List<String>> labels, List<String> truth) {
+    int right = 0;
+    for (int i = 0; i < truth.size(); i++) {
+      int best = 0;
+      for (int t = 1; t < certainty.length; t++) {
+        if (certainty[t][i] > certainty[best][i]) {
+          best = t;
+        }
+      }
+      right += labels.get(best).contains(truth.get(i)) ? 1 : 0;
+    }
+    return (double) right / truth.size();
   }
 
   private static String label(int mcLayers) {
