@@ -39,7 +39,6 @@ import org.sparkdistill.testing.TestConfigs;
 import org.sparkdistill.train.DataParallelEpochs;
 import org.sparkdistill.train.StudentTrainer;
 import org.sparkdistill.train.StudentTrainerResumeTest;
-import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
 import org.sparkdistill.udfs.train.StudentLoss;
@@ -100,14 +99,7 @@ class ExecutorFaultsTest {
     Dataset<Row> train = StudentTrainerResumeTest.rows(spark, "transfer", 160, false, 0);
     Dataset<Row> validation = StudentTrainerResumeTest.rows(spark, "validation", 20, true, 1000);
     StudentTrainer.Result result =
-        StudentTrainer.builder()
-            .setStudent(new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17), null)
-            .setLoss(loss)
-            .optEpochs(3)
-            .optBatchSize(16)
-            .optLearningRate(0.05)
-            .optPatience(10)
-            .optSeed(3)
+        StudentTrainerResumeTest.smallTrainer(loss, 0.2, 3)
             .optEpochRunner(new DataParallelEpochs(2, 1, 16, 3, DataParallelEpochs.Mode.GRADIENTS, 0.05, 0.0))
             .build()
             .train(train, validation, StagePlan.of("train-student").labels(LABELS));

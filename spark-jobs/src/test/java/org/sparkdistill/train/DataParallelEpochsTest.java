@@ -10,7 +10,6 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.testing.SharedSpark;
-import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
 import org.sparkdistill.udfs.train.TrainingStep;
@@ -23,16 +22,8 @@ class DataParallelEpochsTest {
   private static double lastAccuracy;
 
   private static float[][] train(EpochRunner runner, double dropout, Dataset<Row> train, Dataset<Row> validation) {
-    StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, dropout, 2, 64, 17);
     StudentTrainer.Result result =
-        StudentTrainer.builder()
-            .setStudent(config, null)
-            .setLoss(new KdLoss(0.5, 2.0))
-            .optEpochs(3)
-            .optBatchSize(16)
-            .optLearningRate(0.05)
-            .optPatience(10)
-            .optSeed(3)
+        StudentTrainerResumeTest.smallTrainer(new KdLoss(0.5, 2.0), dropout, 3)
             .optEpochRunner(runner)
             .build()
             .train(train, validation, StagePlan.of("train-student").labels(LABELS));

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdistill.io.StagePlan;
 import org.sparkdistill.testing.SharedSpark;
-import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
 import org.sparkdistill.udfs.train.StudentLoss;
@@ -44,14 +43,7 @@ class DivergenceTest {
   }
 
   private static StudentTrainer.Builder trainer(StudentLoss loss, Path checkpoints) {
-    return StudentTrainer.builder()
-        .setStudent(new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17), null)
-        .setLoss(loss)
-        .optEpochs(3)
-        .optBatchSize(16)
-        .optLearningRate(0.05)
-        .optPatience(10)
-        .optSeed(3)
+    return StudentTrainerResumeTest.smallTrainer(loss, 0.2, 3)
         .optCheckpoints(new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false);
   }
 

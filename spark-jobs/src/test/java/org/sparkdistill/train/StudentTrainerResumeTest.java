@@ -19,6 +19,7 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.student.StudentConfig;
 import org.sparkdistill.udfs.student.StudentModel;
 import org.sparkdistill.udfs.train.KdLoss;
+import org.sparkdistill.udfs.train.StudentLoss;
 
 /** A run interrupted after a checkpoint and resumed ends exactly where an uninterrupted run ends. */
 public class StudentTrainerResumeTest {
@@ -41,16 +42,23 @@ public class StudentTrainerResumeTest {
     return spark.createDataFrame(out, CacheSchemas.targets());
   }
 
-  private static StudentTrainer.Builder trainer(Path checkpoints) {
-    StudentConfig config = new StudentConfig(LABELS, 1024, 8, 0, 0.2, 2, 64, 17);
+  /**
+   * The small cats-and-dogs n-gram student the training tests share (1,024 buckets, 8 hidden, the
+   * given dropout), batch 16, learning rate 0.05, patience 10, seed 3.
+   */
+  public static StudentTrainer.Builder smallTrainer(StudentLoss loss, double dropout, int epochs) {
     return StudentTrainer.builder()
-        .setStudent(config, null)
-        .setLoss(new KdLoss(0.5, 2.0))
-        .optEpochs(4)
+        .setStudent(new StudentConfig(LABELS, 1024, 8, 0, dropout, 2, 64, 17), null)
+        .setLoss(loss)
+        .optEpochs(epochs)
         .optBatchSize(16)
         .optLearningRate(0.05)
         .optPatience(10)
-        .optSeed(3)
+        .optSeed(3);
+  }
+
+  private static StudentTrainer.Builder trainer(Path checkpoints) {
+    return smallTrainer(new KdLoss(0.5, 2.0), 0.2, 4)
         .optCheckpoints(new org.apache.hadoop.fs.Path(checkpoints.toUri()), new Configuration(), true, false);
   }
 
