@@ -60,7 +60,9 @@ class FineTuneTeacherStageTest {
     TrainTeacherStage train = new TrainTeacherStage(context);
     Manifest trained = train.run().manifest();
     assertThat(trained.files()).anyMatch(f -> f.endsWith(FineTunedMeta.PARAMS_FILE)).anyMatch(f -> f.endsWith(FineTunedMeta.META_FILE));
-    assertThat(trained.settings()).containsEntry("teacher.kind", "finetune").containsKey("teacher.finetune.learningRate");
+    assertThat(trained.settings()).containsEntry("teacher.kind", "finetune").containsKey("teacher.finetune.learningRate")
+        // LP-FT (the default): the probe's head settings shape the teacher too
+        .containsEntry("teacher.finetune.linearProbe", "true").containsKey("teacher.epochs");
     assertThat(trained.models()).containsKeys("encoder", "tokenizer");
     @SuppressWarnings("unchecked")
     Map<String, String> hashes = (Map<String, String>) trained.metrics().get("files");
@@ -122,6 +124,7 @@ class FineTuneTeacherStageTest {
     c.teacher.finetune.epochs = 1;
     c.teacher.finetune.batchSize = 16;
     c.teacher.finetune.mcLayers = 0;
+    c.teacher.finetune.linearProbe = false;
     c.score.mcPasses = 1;
     c.student.architecture = "transformer";
     c.student.transformer.layers = new ArrayList<>(List.of(5));
@@ -146,6 +149,8 @@ class FineTuneTeacherStageTest {
     assertThat(speed).containsKeys("teacherRowsPerSecond", "studentRowsPerSecond", "speedup");
     assertThat((String) speed.get("protocol")).contains("teacher = the fine-tuned 6-layer encoder + head");
     assertThat(((Number) speed.get("teacherRowsPerSecond")).doubleValue()).isPositive();
+    // without the probe, the frozen head's settings do not enter the teacher's plan
+    assertThat(trained.settings()).containsEntry("teacher.finetune.linearProbe", "false").doesNotContainKeys(FineTuneTeacher.PROBE_SETTINGS);
     @SuppressWarnings("unchecked")
     Map<String, String> hashes = (Map<String, String>) trained.metrics().get("files");
     assertThat(distilled.settings().get("student.network"))

@@ -69,9 +69,11 @@ public final class FineTuneTeacher {
     "teacher.finetune.epochs", "teacher.finetune.batchSize", "teacher.finetune.learningRate", "teacher.finetune.headLearningRate",
     "teacher.finetune.weightDecay", "teacher.finetune.warmupFraction", "teacher.finetune.maxGradNorm", "teacher.finetune.patience",
     "teacher.finetune.hiddenDropout", "teacher.finetune.attentionDropout", "teacher.finetune.attentionHeads",
-    "teacher.finetune.linearProbe", "teacher.epochs", "teacher.learningRate", "teacher.batchSize", "teacher.weightDecay", "teacher.patience",
-    "teacher.dropout", "teacher.seed", "encoder.maxLength", "encoder.truncation", "encoder.normalize"
+    "teacher.finetune.linearProbe", "teacher.dropout", "teacher.seed", "encoder.maxLength", "encoder.truncation", "encoder.normalize"
   };
+
+  /** The frozen teacher's head settings, which shape a fine-tuned teacher only through its linear probe. */
+  public static final String[] PROBE_SETTINGS = {"teacher.epochs", "teacher.learningRate", "teacher.batchSize", "teacher.weightDecay", "teacher.patience"};
 
   private FineTuneTeacher() {}
 
@@ -96,6 +98,7 @@ public final class FineTuneTeacher {
         .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", c.encoder.tokenizer, conf))
         .setting("teacher.kind", c.teacher.kind.toString())
         .settings(c, TRAIN_SETTINGS)
+        .settings(c, c.teacher.finetune.linearProbe ? PROBE_SETTINGS : new String[0])
         .labels(c.teacher.effectiveLabels(c.data));
   }
 
