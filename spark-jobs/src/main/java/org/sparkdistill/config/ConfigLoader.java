@@ -336,6 +336,19 @@ public final class ConfigLoader {
         errors.add(e.getMessage());
       }
     }
+    if (c.curve != null && c.curve.teacherKinds != null) {
+      if (c.curve.teacherKinds.stream().anyMatch(k -> k == null) || c.curve.teacherKinds.stream().distinct().count() < c.curve.teacherKinds.size()) {
+        errors.add("curve.teacherKinds must list distinct teacher kinds (" + String.join(", ", ConfigEnums.names(TeacherKind.class)) + "), got: " + c.curve.teacherKinds);
+      } else if (c.sweep != null && c.sweep.enabled && c.curve.teacherKinds.stream().anyMatch(k -> k != TeacherKind.HEAD)) {
+        errors.add("curve.teacherKinds " + c.curve.teacherKinds + " needs sweep.enabled: false: the sweep tunes the frozen teacher's head"
+            + " (sweep.teacherLearningRates) and has no grid for another kind of teacher");
+      }
+      for (TeacherKind kind : c.curve.teacherKinds) {
+        if (kind == TeacherKind.FINETUNE && c.teacher != null && c.teacher.kind != TeacherKind.FINETUNE && c.encoder != null) {
+          org.sparkdistill.teacher.finetune.FineTuneTeacher.validate(c, errors);
+        }
+      }
+    }
     if (c.teacher != null && c.teacher.kind == TeacherKind.FINETUNE && c.encoder != null) {
       org.sparkdistill.teacher.finetune.FineTuneTeacher.validate(c, errors);
     }

@@ -624,7 +624,6 @@ public final class DistillConfig {
     public int batchSize = 64;
   }
 
-  /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
   /**
    * The {@code lelp} command: LELP against plain KD and labels-only students per label budget
    * ({@code method/lelp/LelpComparison}); the LELP grid and KD's α are chosen on validation with
@@ -661,12 +660,20 @@ public final class DistillConfig {
     public List<Double> featureWeights = new ArrayList<>(List.of(1.0, 10.0));
   }
 
+  /** The learning curve: teacher, labels-only student and KD student per label budget and seed. */
   public static final class CurveSettings {
     @Setting(doc = "Labelled texts per class of each curve point.", min = 1)
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(10, 25, 50));
 
     @Setting(doc = "Seeds per point: each changes the label draw (data.split.labelSeed) and the initialisations.")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    /**
+     * Teacher kinds compared cell by cell on the same splits (e.g. {@code [head, finetune]}): each
+     * further kind trains its own teacher and a KD student per cell. Empty: {@code teacher.kind}.
+     */
+    @Setting(doc = "Teacher kinds compared per cell on the same splits, e.g. [head, finetune] (a KD student from each); empty: teacher.kind alone.")
+    public List<TeacherKind> teacherKinds = new ArrayList<>();
   }
 
   /**

@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 import org.sparkdistill.baseline.TfidfStudentStage;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.config.StudentMode;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.evaluate.MeanStd;
 import org.sparkdistill.stage.Chain;
 import org.sparkdistill.stage.EvaluateStage;
+import org.sparkdistill.stage.PrepareStage;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
@@ -37,6 +39,17 @@ import org.sparkdistill.stage.TrainStudentStage;
  * choices at the end (a finished sweep output is read instead); otherwise every cell uses the
  * configured settings and the cell equal to the configured scenario reuses the main run. Cells live in
  * {@code <workDir>/curve/n<budget>-s<seed>} and are skipped when finished.
+ *
+ * <p><b>Teacher kinds</b> ({@code curve.teacherKinds}, e.g. {@code [head, finetune]}): the same
+ * cells with each kind of teacher, so frozen and fine-tuned teachers and the KD students distilled
+ * from each are compared on identical splits. The first kind's cells are the ones above; each
+ * further kind adds {@code n<budget>-s<seed>-<kind>}, which reads the first kind's prepared split
+ * ({@code outputs.prepare}), trains and scores its own teacher and a KD student from it. The
+ * labels-only student does not depend on the teacher, so it runs once per cell (the first kind's)
+ * and its accuracy stands beside every kind; the TF-IDF baseline runs for the first kind only. The
+ * sweep has no grid for a fine-tuned teacher, so a kind other than {@code head} needs {@code
+ * sweep.enabled: false} (checked with the configuration). Cost: a fine-tuned cell trains the whole
+ * encoder (minutes per 1,000 labelled texts on 2 cores) and scores every text with it.
  */
 public final class LearningCurve {
   private static final Logger LOG = LoggerFactory.getLogger(LearningCurve.class);
@@ -46,6 +59,7 @@ public final class LearningCurve {
    * the baseline is off).
    */
   public record Cell(
+      String teacherKind,
       int labelsPerClass,
       long seed,
       double teacher,
@@ -66,16 +80,46 @@ public final class LearningCurve {
     this.overwrite = overwrite;
   }
 
-  /** The configuration of one cell (before the sweep's choices). */
+  /** The teacher kinds compared: {@code curve.teacherKinds}, or the configured {@code teacher.kind} alone. */
+  public List<TeacherKind> teacherKinds() {
+    return teacherKinds(base);
+  }
+
+  static List<TeacherKind> teacherKinds(DistillConfig config) {
+    return config.curve.teacherKinds.isEmpty() ? List.of(config.teacher.kind) : List.copyOf(config.curve.teacherKinds);
+  }
+
+  /** The configuration of one cell with the first teacher kind (before the sweep's choices). */
   public DistillConfig cellConfig(int labelsPerClass, long seed) {
+    TeacherKind first = teacherKinds().get(0);
     if (!base.sweep.enabled
+        && first == base.teacher.kind
         && labelsPerClass == base.data.split.labelledPerClass
         && seed == base.data.split.effectiveLabelSeed()
         && seed == base.teacher.seed
         && seed == base.student.seed) {
       return base;
     }
-    return CellConfigs.of(spark, base, overwrite, "curve", labelsPerClass, seed);
+    DistillConfig c = CellConfigs.of(spark, base, overwrite, "curve", labelsPerClass, seed);
+    c.teacher.kind = first;
+    return c;
+  }
+
+  /**
+   * The configuration of one cell with teacher {@code kind}: the first kind's is {@link
+   * #cellConfig(int, long)}; another kind's lives in {@code n<budget>-s<seed>-<kind>} and reads
+   * the first kind's prepared split.
+   */
+  public DistillConfig cellConfig(int labelsPerClass, long seed, TeacherKind kind) {
+    DistillConfig first = cellConfig(labelsPerClass, seed);
+    if (kind == teacherKinds().get(0)) {
+      return first;
+    }
+    DistillConfig c = CellConfigs.of(spark, base, overwrite, "curve", labelsPerClass, seed);
+    c.workDir = c.workDir + "-" + kind;
+    c.teacher.kind = kind;
+    c.outputs.put(PrepareStage.NAME, context(first).output(PrepareStage.NAME).dir().toString());
+    return c;
   }
 
   public List<Cell> run() {
@@ -128,15 +172,38 @@ public final class LearningCurve {
           tfidfLabels = accuracy(tl, "student");
           tfidfKdValidation = ((Number) tk.get("validationAccuracy")).doubleValue();
         }
+        List<TeacherKind> kinds = teacherKinds();
         cells.add(
-            new Cell(budget, seed, accuracy(kd, "teacher"), accuracy(labels, "student"), accuracy(kd, "student"), tfidfLabels, tfidfKd,
+            new Cell(kinds.get(0).toString(), budget, seed, accuracy(kd, "teacher"), accuracy(labels, "student"), accuracy(kd, "student"), tfidfLabels, tfidfKd,
                 kdValidation, tfidfKdValidation));
+        for (TeacherKind kind : kinds.subList(1, kinds.size())) {
+          cells.add(otherKind(budget, seed, kind, accuracy(labels, "student")));
+        }
       }
     }
     if (base.sweep.enabled) {
       sweepStage.run(); // publishes the choices; every candidate is finished, so nothing retrains
     }
     return cells;
+  }
+
+  /** A further teacher kind's cell: its teacher and a KD student, beside the first kind's labels-only student. */
+  private Cell otherKind(int budget, long seed, TeacherKind kind, double labelsOnly) {
+    DistillConfig kdConfig = cellConfig(budget, seed, kind).withStudentMode("kd");
+    LOG.info("learning curve: {} labels per class, seed {}, teacher {} -> {}", budget, seed, kind, kdConfig.workDir);
+    List<Stage> stages = new ArrayList<>(Chain.teacher(context(kdConfig)));
+    stages.addAll(Chain.student(context(kdConfig)));
+    Map<String, Object> kd = null;
+    double kdValidation = Double.NaN;
+    for (Stage stage : stages) {
+      StageResult result = stage.run();
+      if (stage instanceof EvaluateStage) {
+        kd = result.manifest().metrics();
+      } else if (stage instanceof TrainStudentStage) {
+        kdValidation = ((Number) result.manifest().metrics().get("validationAccuracy")).doubleValue();
+      }
+    }
+    return new Cell(kind.toString(), budget, seed, accuracy(kd, "teacher"), labelsOnly, accuracy(kd, "student"), Double.NaN, Double.NaN, kdValidation, Double.NaN);
   }
 
   private StageContext context(DistillConfig c) {
@@ -156,54 +223,80 @@ public final class LearningCurve {
     return MeanStd.of(values).format();
   }
 
+  /** The teacher kinds among {@code cells}, in order of first appearance. */
+  public static List<String> kinds(List<Cell> cells) {
+    return cells.stream().map(Cell::teacherKind).distinct().toList();
+  }
+
   /**
-   * The curve as a Markdown table: test accuracy, mean ± std over seeds per budget, the n-gram and
-   * TF-IDF students side by side, and the two KD students' validation accuracy (what model
-   * selection saw).
+   * The curve as a Markdown table: test accuracy, mean ± std over seeds per budget (and teacher
+   * kind, when the curve compares several), the KD student's share of its teacher's accuracy, the
+   * n-gram and TF-IDF students side by side, and the two KD students' validation accuracy (what
+   * model selection saw).
    */
   public static String table(List<Cell> cells) {
+    List<String> kinds = kinds(cells);
+    boolean several = kinds.size() > 1;
     StringBuilder out = new StringBuilder();
-    out.append("| labels/class | seeds | teacher | labels-only student | KD student | KD - labels-only | TF-IDF labels-only | TF-IDF KD |"
-        + " validation: KD student / TF-IDF KD |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().sorted().toList()) {
-      List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget).toList();
-      MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
-      MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "| %d | %d | %s | %s | %s | %+.3f | %s | %s | %s / %s |%n",
-              budget,
-              row.size(),
-              cell(row, Cell::teacher),
-              labels.format(),
-              kd.format(),
-              kd.mean() - labels.mean(),
-              cell(row, Cell::tfidfLabelsOnly),
-              cell(row, Cell::tfidfKd),
-              cell(row, Cell::kdValidation),
-              cell(row, Cell::tfidfKdValidation)));
+    out.append(several ? "| teacher kind " : "")
+        .append("| labels/class | seeds | teacher | labels-only student | KD student | KD / teacher | KD - labels-only | TF-IDF labels-only | TF-IDF KD |"
+            + " validation: KD student / TF-IDF KD |\n");
+    out.append(several ? "|---" : "").append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (String kind : kinds) {
+      for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().sorted().toList()) {
+        List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget && c.teacherKind().equals(kind)).toList();
+        if (row.isEmpty()) {
+          continue;
+        }
+        MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
+        MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
+        MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
+        out.append(several ? "| " + kind + " " : "")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "| %d | %d | %s | %s | %s | %s | %+.3f | %s | %s | %s / %s |%n",
+                    budget,
+                    row.size(),
+                    teacher.format(),
+                    labels.format(),
+                    kd.format(),
+                    share(kd.mean(), teacher.mean()),
+                    kd.mean() - labels.mean(),
+                    cell(row, Cell::tfidfLabelsOnly),
+                    cell(row, Cell::tfidfKd),
+                    cell(row, Cell::kdValidation),
+                    cell(row, Cell::tfidfKdValidation)));
+      }
     }
     return out.toString();
   }
 
-  /** The claims the demo checks at one budget, as readable lines. */
+  /** A student's accuracy as a fraction of its teacher's, or "-" for a teacher at 0. */
+  public static String share(double student, double teacher) {
+    return teacher > 0 ? String.format(Locale.ROOT, "%.3f", student / teacher) : "-";
+  }
+
+  /** The claims the demo checks at one budget, per teacher kind, as readable lines. */
   public static List<String> verdict(List<Cell> cells, int budget) {
-    List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget).toList();
     List<String> out = new ArrayList<>();
-    if (row.isEmpty()) {
-      return out;
+    List<String> kinds = kinds(cells);
+    for (String kind : kinds) {
+      List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget && c.teacherKind().equals(kind)).toList();
+      if (row.isEmpty()) {
+        continue;
+      }
+      String where = kinds.size() > 1 ? String.format(Locale.ROOT, "at %d labels/class, teacher %s", budget, kind) : String.format(Locale.ROOT, "at %d labels/class", budget);
+      MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
+      MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
+      MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
+      double margin = kd.mean() - labels.mean();
+      double stds = (Double.isNaN(kd.std()) ? 0 : kd.std()) + (Double.isNaN(labels.std()) ? 0 : labels.std());
+      out.add(String.format(Locale.ROOT, "%s: KD - labels-only = %+.4f vs std(KD) + std(labels-only) = %.4f: %s",
+          where, margin, stds, margin > stds ? "KD wins beyond two standard deviations" : "NOT beyond two standard deviations"));
+      out.add(String.format(Locale.ROOT, "%s: KD student keeps %.1f%% of the teacher's test accuracy (%s)",
+          where, 100 * kd.mean() / teacher.mean(), kd.mean() >= 0.95 * teacher.mean() ? ">= 95%" : "below 95%"));
     }
-    MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
-    MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
-    MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
-    double margin = kd.mean() - labels.mean();
-    double stds = (Double.isNaN(kd.std()) ? 0 : kd.std()) + (Double.isNaN(labels.std()) ? 0 : labels.std());
-    out.add(String.format(Locale.ROOT, "at %d labels/class: KD - labels-only = %+.4f vs std(KD) + std(labels-only) = %.4f: %s",
-        budget, margin, stds, margin > stds ? "KD wins beyond two standard deviations" : "NOT beyond two standard deviations"));
-    out.add(String.format(Locale.ROOT, "at %d labels/class: KD student keeps %.1f%% of the teacher's test accuracy (%s)",
-        budget, 100 * kd.mean() / teacher.mean(), kd.mean() >= 0.95 * teacher.mean() ? ">= 95%" : "below 95%"));
     return out;
   }
 }

@@ -107,38 +107,65 @@ public final class ReportSections {
 
   static ReportSection learningCurve(List<LearningCurve.Cell> cells) {
     List<Integer> budgets = cells.stream().map(LearningCurve.Cell::labelsPerClass).distinct().sorted().toList();
+    List<String> kinds = LearningCurve.kinds(cells);
+    boolean several = kinds.size() > 1;
     double[] x = budgets.stream().mapToDouble(Integer::doubleValue).toArray();
-    double[][] mean = new double[3][budgets.size()];
-    double[][] spread = new double[3][budgets.size()];
-    Table.Builder t = Table.builder("Test accuracy, mean ± std over seeds", "labels/class", "seeds", "teacher", "labels-only student", "KD student", "KD − labels-only");
-    for (int i = 0; i < budgets.size(); i++) {
-      int b = budgets.get(i);
-      List<LearningCurve.Cell> row = cells.stream().filter(c -> c.labelsPerClass() == b).toList();
-      MeanStd[] ms = {
-        MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::teacher).toArray()),
-        MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::labelsOnly).toArray()),
-        MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::kd).toArray())
-      };
-      for (int k = 0; k < 3; k++) {
-        mean[k][i] = ms[k].mean();
-        spread[k][i] = Double.isNaN(ms[k].std()) ? 0 : ms[k].std();
-      }
-      t.row(String.valueOf(b), String.valueOf(row.size()), ms[0].format(), ms[1].format(), ms[2].format(), signed(ms[2].mean() - ms[1].mean()));
+    List<String> columns = new ArrayList<>(List.of("labels/class", "seeds", "teacher", "labels-only student", "KD student", "KD / teacher", "KD − labels-only"));
+    if (several) {
+      columns.add(0, "teacher kind");
     }
-    List<Charts.Line> lines =
-        List.of(
-            new Charts.Line("teacher", Charts.TEACHER, x, mean[0], spread[0], false),
-            new Charts.Line("KD student", Charts.KD, x, mean[2], spread[2], false),
-            new Charts.Line("labels-only student", Charts.LABELS, x, mean[1], spread[1], false));
+    Table.Builder t = Table.builder("Test accuracy, mean ± std over seeds", columns.toArray(String[]::new));
+    List<Charts.Line> lines = new ArrayList<>();
+    double[][] labelsLine = null;
+    for (String kind : kinds) {
+      double[][] mean = new double[3][budgets.size()];
+      double[][] spread = new double[3][budgets.size()];
+      for (int i = 0; i < budgets.size(); i++) {
+        int b = budgets.get(i);
+        List<LearningCurve.Cell> row = cells.stream().filter(c -> c.labelsPerClass() == b && c.teacherKind().equals(kind)).toList();
+        MeanStd[] ms = {
+          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::teacher).toArray()),
+          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::labelsOnly).toArray()),
+          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::kd).toArray())
+        };
+        for (int k = 0; k < 3; k++) {
+          mean[k][i] = ms[k].mean();
+          spread[k][i] = Double.isNaN(ms[k].std()) ? 0 : ms[k].std();
+        }
+        List<String> cellsOfRow = new ArrayList<>(List.of(String.valueOf(b), String.valueOf(row.size()), ms[0].format(), ms[1].format(), ms[2].format(),
+            LearningCurve.share(ms[2].mean(), ms[0].mean()), signed(ms[2].mean() - ms[1].mean())));
+        if (several) {
+          cellsOfRow.add(0, kind);
+        }
+        t.row(cellsOfRow.toArray(String[]::new));
+      }
+      boolean firstKind = kind.equals(kinds.get(0));
+      String suffix = several ? " (" + kind + " teacher)" : "";
+      lines.add(new Charts.Line("teacher" + suffix, Charts.TEACHER, x, mean[0], spread[0], !firstKind));
+      lines.add(new Charts.Line("KD student" + suffix, Charts.KD, x, mean[2], spread[2], !firstKind));
+      if (firstKind) {
+        labelsLine = new double[][] {mean[1], spread[1]};
+      }
+    }
+    lines.add(new Charts.Line("labels-only student", Charts.LABELS, x, labelsLine[0], labelsLine[1], false));
     byte[] png = Charts.lines("Learning curve", "labelled texts per class", "test accuracy", lines, null, null);
-    Table.Builder cellTable = Table.builder("Every cell", "labels/class", "seed", "teacher", "labels-only", "KD");
+    List<String> cellColumns = new ArrayList<>(List.of("labels/class", "seed", "teacher", "labels-only", "KD"));
+    if (several) {
+      cellColumns.add(0, "teacher kind");
+    }
+    Table.Builder cellTable = Table.builder("Every cell", cellColumns.toArray(String[]::new));
     for (LearningCurve.Cell c : cells) {
-      cellTable.row(String.valueOf(c.labelsPerClass()), String.valueOf(c.seed()), f4(c.teacher()), f4(c.labelsOnly()), f4(c.kd()));
+      List<String> row = new ArrayList<>(List.of(String.valueOf(c.labelsPerClass()), String.valueOf(c.seed()), f4(c.teacher()), f4(c.labelsOnly()), f4(c.kd())));
+      if (several) {
+        row.add(0, c.teacherKind());
+      }
+      cellTable.row(row.toArray(String[]::new));
     }
     int top = budgets.get(budgets.size() - 1);
     return ReportSection.of(
         "Learning curve",
         "What distillation buys as labels get scarce: each budget and seed relabels the pool and retrains teacher head and students; test and validation stay fixed. Error bars are one standard deviation over seeds. "
+            + (several ? "Each teacher kind (" + String.join(", ", kinds) + "; later kinds dashed) is trained on the same splits, with a KD student distilled from each; the labels-only student does not depend on the teacher. " : "")
             + String.join(" ", LearningCurve.verdict(cells, top)),
         List.of(t.build(), cellTable.build()),
         List.of(new Figure("learning-curve", "Test accuracy against labelled texts per class (mean ± std over seeds)", png)));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.config.TeacherKind;
 import org.sparkdistill.curve.LearningCurve;
 import org.sparkdistill.io.Manifest;
 import org.sparkdistill.io.StageOutput;
@@ -50,13 +51,23 @@ public final class ReportStage extends Stage {
     return context.with(config.withStudentMode(mode));
   }
 
-  /** The curve cells' configurations, in budget then seed order. */
-  private List<DistillConfig> cellConfigs() {
+  /** A curve cell's configuration with its teacher kind. */
+  private record CurveCell(TeacherKind kind, boolean first, DistillConfig config) {
+    String key(String mode) {
+      return "curve:n" + config.data.split.labelledPerClass + "-s" + config.data.split.effectiveLabelSeed() + (first ? "" : "-" + kind) + ":" + mode;
+    }
+  }
+
+  /** The curve cells' configurations, in budget, seed, then teacher-kind order. */
+  private List<CurveCell> cellConfigs() {
     LearningCurve curve = new LearningCurve(context.spark(), context.config(), context.overwrite());
-    List<DistillConfig> out = new ArrayList<>();
+    List<TeacherKind> kinds = curve.teacherKinds();
+    List<CurveCell> out = new ArrayList<>();
     for (int budget : context.config().curve.labelsPerClass) {
       for (long seed : context.config().curve.seeds) {
-        out.add(curve.cellConfig(budget, seed));
+        for (TeacherKind kind : kinds) {
+          out.add(new CurveCell(kind, kind == kinds.get(0), curve.cellConfig(budget, seed, kind)));
+        }
       }
     }
     return out;
@@ -68,14 +79,17 @@ public final class ReportStage extends Stage {
     for (String mode : List.of("kd", "labels")) {
       plan.input("evaluation-" + mode, mode(context.config(), mode).graph().input(EvaluateStage.NAME).fingerprint());
     }
-    for (DistillConfig cell : cellConfigs()) {
-      for (String mode : List.of("kd", "labels")) {
-        Stage evaluate = mode(cell, mode).graph().stage(EvaluateStage.NAME);
-        String key = "curve:n" + cell.data.split.labelledPerClass + "-s" + cell.data.split.effectiveLabelSeed() + ":" + mode;
-        plan.input(key, evaluate.output().requireFinished(EvaluateStage.NAME).fingerprint());
+    for (CurveCell cell : cellConfigs()) {
+      for (String mode : cell.first() ? List.of("kd", "labels") : List.of("kd")) {
+        Stage evaluate = mode(cell.config(), mode).graph().stage(EvaluateStage.NAME);
+        plan.input(cell.key(mode), evaluate.output().requireFinished(EvaluateStage.NAME).fingerprint());
       }
     }
-    return plan.setting("curve.labelsPerClass", context.config().curve.labelsPerClass).setting("curve.seeds", context.config().curve.seeds).labels(context.config().data.labels);
+    plan.setting("curve.labelsPerClass", context.config().curve.labelsPerClass).setting("curve.seeds", context.config().curve.seeds);
+    if (!context.config().curve.teacherKinds.isEmpty()) {
+      plan.setting("curve.teacherKinds", context.config().curve.teacherKinds);
+    }
+    return plan.labels(context.config().data.labels);
   }
 
   @Override
@@ -86,11 +100,17 @@ public final class ReportStage extends Stage {
       evaluations.put(mode, mode(c, mode).graph().stage(EvaluateStage.NAME).output().requireFinished(EvaluateStage.NAME).metrics());
     }
     List<LearningCurve.Cell> cells = new ArrayList<>();
-    for (DistillConfig cell : cellConfigs()) {
+    Manifest labels = null;
+    for (CurveCell curveCell : cellConfigs()) {
+      DistillConfig cell = curveCell.config();
       Manifest kd = mode(cell, "kd").graph().stage(EvaluateStage.NAME).output().requireFinished(EvaluateStage.NAME);
-      Manifest labels = mode(cell, "labels").graph().stage(EvaluateStage.NAME).output().requireFinished(EvaluateStage.NAME);
+      if (curveCell.first()) {
+        // the labels-only student does not depend on the teacher: the first kind's stands beside every kind
+        labels = mode(cell, "labels").graph().stage(EvaluateStage.NAME).output().requireFinished(EvaluateStage.NAME);
+      }
       cells.add(
           new LearningCurve.Cell(
+              curveCell.kind().toString(),
               cell.data.split.labelledPerClass,
               cell.data.split.effectiveLabelSeed(),
               Figures.num(kd.metrics(), "teacher", "accuracy"),

@@ -110,7 +110,7 @@ class HtmlReportBrowserTest {
     List<LearningCurve.Cell> cells = new ArrayList<>();
     for (int b : List.of(10, 25, 50)) {
       for (long s = 1; s <= 3; s++) {
-        cells.add(new LearningCurve.Cell(b, s, 0.6 + b / 500.0 + s / 300.0, 0.4 + b / 200.0 - s / 200.0, 0.62 + b / 450.0 + s / 400.0, Double.NaN, Double.NaN, Double.NaN, Double.NaN));
+        cells.add(new LearningCurve.Cell("head", b, s, 0.6 + b / 500.0 + s / 300.0, 0.4 + b / 200.0 - s / 200.0, 0.62 + b / 450.0 + s / 400.0, Double.NaN, Double.NaN, Double.NaN, Double.NaN));
       }
     }
     List<StageTimes.Entry> stages =
