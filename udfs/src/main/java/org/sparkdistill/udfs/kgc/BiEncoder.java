@@ -46,10 +46,18 @@ public final class BiEncoder extends WeightBuiltBlock {
    * @throws IllegalArgumentException when the temperature is not in (0, 1]
    */
   public static BiEncoder fromWeights(BertWeights weights, NDManager manager, float hiddenDropout, float attentionDropout, double temperature) {
+    return fromWeights(weights, weights, manager, hiddenDropout, attentionDropout, temperature);
+  }
+
+  /**
+   * A bi-encoder whose query and entity encoders start from different weights (a PMD grade
+   * initialised from the grade above: each side from its own side), τ = {@code temperature}.
+   */
+  public static BiEncoder fromWeights(BertWeights queryWeights, BertWeights entityWeights, NDManager manager, float hiddenDropout, float attentionDropout, double temperature) {
     if (!(temperature > 0 && temperature <= 1)) {
       throw new IllegalArgumentException("the bi-encoder's temperature must be in (0, 1], got " + temperature);
     }
-    BiEncoder b = new BiEncoder(BertEncoder.fromWeights(weights, manager, hiddenDropout, attentionDropout), BertEncoder.fromWeights(weights, manager, hiddenDropout, attentionDropout));
+    BiEncoder b = new BiEncoder(BertEncoder.fromWeights(queryWeights, manager, hiddenDropout, attentionDropout), BertEncoder.fromWeights(entityWeights, manager, hiddenDropout, attentionDropout));
     b.logInverseTemperature.setArray(manager.create(new float[] {(float) Math.log(1 / temperature)}, new Shape(1)));
     return b;
   }
@@ -90,6 +98,31 @@ public final class BiEncoder extends WeightBuiltBlock {
   public NDArray entities(ParameterStore ps, NDList inputs, boolean training) {
     return BertEncoder.l2Normalize(entity.forward(ps, inputs, training).singletonOrThrow());
   }
+
+  /**
+   * One side's unit vectors and PMD's masked features in one forward: {@code vectors} is the
+   * L2-normalised mean of the last layer over the attention mask (what {@link #queries} and {@link
+   * #entities} return), {@code features} the L2-normalised mean over {@code positions} [B, L] (1 at
+   * the masked tokens; a row without any gets a zero vector, so it adds nothing to a feature loss).
+   */
+  public Encoded encode(ParameterStore ps, boolean querySide, NDList inputs, NDArray positions, boolean training) {
+    BertEncoder encoder = querySide ? query : entity;
+    NDArray mask = inputs.get(1);
+    NDArray hidden = encoder.hidden(ps, inputs.get(0), mask, inputs.get(2), encoder.shape().layers(), training ? org.sparkdistill.udfs.transformer.DropoutPolicy.ENGINE : org.sparkdistill.udfs.transformer.DropoutPolicy.OFF, training);
+    return new Encoded(BertEncoder.l2Normalize(BertEncoder.meanPool(hidden, mask)), unitOrZero(BertEncoder.meanPool(hidden, positions)));
+  }
+
+  /**
+   * x / sqrt(‖x‖² + 1e-12) per row: a unit vector for any row of real features, 0 for a zero row,
+   * with finite gradients at 0 (where {@link BertEncoder#l2Normalize}'s square root has none).
+   */
+  static NDArray unitOrZero(NDArray x) {
+    NDArray squares = x.square().sum(new int[] {1}, true);
+    return x.div(squares.add(org.sparkdistill.udfs.train.TorchScalars.of(squares, 1e-12)).sqrt());
+  }
+
+  /** Unit vectors [B, d] and masked features [B, d] of one side ({@link #encode}). */
+  public record Encoded(NDArray vectors, NDArray features) {}
 
   /** Every parameter, both encoders and the temperature: 2·encoder + 1. */
   public long parameterCount() {

@@ -45,9 +45,21 @@ public final class BiEncoderTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(BiEncoderTrainer.class);
 
   private final BiEncoderOptions options;
+  private final GradeDistillation distillation;
 
+  /** Fine-tuning on the contrastive loss alone. */
   public BiEncoderTrainer(BiEncoderOptions options) {
+    this(options, null);
+  }
+
+  /**
+   * Training steps on {@link PmdLoss} with {@code distillation}'s teacher, mask and weights (null:
+   * the contrastive loss alone). Validation always scores the plain contrastive loss on unmasked
+   * texts: the task itself, so epochs are chosen on what the grade will be used for.
+   */
+  public BiEncoderTrainer(BiEncoderOptions options, GradeDistillation distillation) {
     this.options = options;
+    this.distillation = distillation;
   }
 
   /** Trains {@code model} in place; returns what happened. */
@@ -78,6 +90,7 @@ public final class BiEncoderTrainer {
         long start = System.nanoTime();
         int[] order = FineTuneTrainer.shuffled(train.size(), new SplittableRandom(options.seed() * 31 + epoch));
         double lossSum = 0;
+        double[] termSums = new double[3];
         long epochPairs = 0;
         double lr = 0;
         for (int b = 0; b < batches; b++) {
@@ -88,7 +101,11 @@ public final class BiEncoderTrainer {
           }
           float loss;
           try (NDManager tmp = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-            NDArray l = loss(model, tmp, tokenizer, train, rows, true).loss;
+            Batch batchLoss = distillation == null ? loss(model, tmp, tokenizer, train, rows, true) : distilled(model, tmp, tokenizer, train, rows, epoch);
+            NDArray l = batchLoss.loss;
+            for (int t = 0; t < batchLoss.terms.length; t++) {
+              termSums[t] += batchLoss.terms[t] * rows.length;
+            }
             loss = l.getFloat();
             if (!Float.isFinite(loss)) {
               throw new ArithmeticException("bi-encoder loss is " + loss + " at epoch " + epoch + ", batch " + (b + 1) + " of " + batches + ": lower pmd.finetune.learningRate");
@@ -115,6 +132,11 @@ public final class BiEncoderTrainer {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("epoch", epoch);
         row.put("trainLoss", lossSum / epochPairs);
+        if (distillation != null) {
+          row.put("trainContrastive", termSums[0] / epochPairs);
+          row.put("trainScore", termSums[1] / epochPairs);
+          row.put("trainFeature", termSums[2] / epochPairs);
+        }
         row.put("validationLoss", val.loss);
         row.put("validationInBatchHits", val.hits);
         row.put("temperature", model.temperature());
@@ -170,7 +192,84 @@ public final class BiEncoderTrainer {
   /** Mean validation loss per pair and the in-batch top-1 rate. */
   public record Validation(double loss, double hits) {}
 
-  private record Batch(NDArray loss, int hits) {}
+  private record Batch(NDArray loss, int hits, double[] terms) {
+    Batch(NDArray loss, int hits) {
+      this(loss, hits, new double[0]);
+    }
+  }
+
+  /**
+   * A PMD training batch: queries, answers and (with the self-negative) sources masked alike for
+   * student and teacher (seeded by the run's seed, the epoch and the side; keyed by the pair's
+   * index), the teacher's vectors and features with gradients off and dropout off.
+   */
+  private Batch distilled(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, int epoch) {
+    int b = rows.length;
+    List<String> queryTexts = new ArrayList<>(b);
+    List<String> queryIds = new ArrayList<>(b);
+    List<String> entityTexts = new ArrayList<>(2 * b);
+    List<String> entityIds = new ArrayList<>(2 * b);
+    long[] queryKeys = new long[b];
+    long[] entityKeys = new long[options.selfNegative() ? 2 * b : b];
+    for (int i = 0; i < b; i++) {
+      int r = rows[i];
+      queryTexts.add(data.queryTexts().get(r));
+      queryIds.add(data.queryKeys().get(r));
+      entityTexts.add(data.targetTexts().get(r));
+      entityIds.add(data.targets().get(r));
+      queryKeys[i] = r;
+      entityKeys[i] = r;
+    }
+    if (options.selfNegative()) {
+      for (int i = 0; i < b; i++) {
+        int r = rows[i];
+        entityTexts.add(data.sourceTexts().get(r));
+        entityIds.add(data.sources().get(r));
+        entityKeys[b + i] = (long) data.size() + r;
+      }
+    }
+    long seed = options.seed() * 1_000_003L + epoch;
+    TokenMasking.Masked queries = masked(tokenizer.tokenize(queryTexts, queryIds), 2 * seed, queryKeys);
+    TokenMasking.Masked entities = masked(tokenizer.tokenize(entityTexts, entityIds), 2 * seed + 1, entityKeys);
+    NDList queryInputs = inputs(m, queries.tokens());
+    NDList entityInputs = inputs(m, entities.tokens());
+    NDArray queryPositions = m.create(queries.positions());
+    NDArray entityPositions = m.create(entities.positions());
+    ParameterStore ps = new ParameterStore(m, false);
+    BiEncoder.Encoded sq = model.encode(ps, true, queryInputs, queryPositions, true);
+    BiEncoder.Encoded se = model.encode(ps, false, entityInputs, entityPositions, true);
+    BiEncoder.Encoded tq;
+    BiEncoder.Encoded te;
+    NDArray teacherT;
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      tq = distillation.teacher().encode(ps, true, queryInputs, queryPositions, false);
+      te = distillation.teacher().encode(ps, false, entityInputs, entityPositions, false);
+      teacherT = distillation.teacher().logInverseTemperature(ps, tq.vectors(), false);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+    NDArray sources = options.selfNegative() ? se.vectors().get(b + ":") : null;
+    PmdLoss.Side student = new PmdLoss.Side(sq.vectors(), head(se.vectors(), b), sq.features(), head(se.features(), b), model.logInverseTemperature(ps, sq.vectors(), true));
+    PmdLoss.Side teacher = new PmdLoss.Side(tq.vectors(), head(te.vectors(), b), tq.features(), head(te.features(), b), teacherT);
+    NDArray keep = m.create(data.keep(rows), new Shape(b, b));
+    NDArray keepSource = m.create(data.keepSource(rows), new Shape(b));
+    PmdLoss.Terms terms = PmdLoss.compute(student, sources, teacher, keep, keepSource, options.margin(), options.symmetric(), distillation.alpha(), distillation.beta());
+    return new Batch(terms.total(), 0, new double[] {terms.contrastive().getFloat(), terms.score().getFloat(), terms.feature().getFloat()});
+  }
+
+  private TokenMasking.Masked masked(TokenizedBatch tokens, long seed, long[] keys) {
+    TokenMasking.Masked masked = TokenMasking.mask(tokens, distillation.maskRate(), distillation.maskTokenId(), seed, keys);
+    if (distillation.featuresOnAllTokens()) {
+      return new TokenMasking.Masked(masked.tokens(), TokenMasking.allTokens(tokens), masked.masked());
+    }
+    return masked;
+  }
+
+  private static NDArray head(NDArray x, int b) {
+    return x.getShape().get(0) == b ? x : x.get("0:" + b);
+  }
 
   private Batch loss(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, boolean training) {
     int b = rows.length;

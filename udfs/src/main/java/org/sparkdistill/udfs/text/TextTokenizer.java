@@ -117,6 +117,19 @@ public final class TextTokenizer implements AutoCloseable {
     return file;
   }
 
+  /**
+   * The id of a special token of the vocabulary (e.g. {@code [MASK]}).
+   *
+   * @throws IllegalArgumentException naming the token and the file when it is not exactly one token
+   */
+  public long tokenId(String token) {
+    long[] ids = tokenizer.encode(token, false, false).getIds();
+    if (ids.length != 1) {
+      throw new IllegalArgumentException("the tokenizer " + file + " encodes " + token + " as " + ids.length + " tokens, expected one special token: use a BERT-style tokenizer.json with " + token + " in its vocabulary");
+    }
+    return ids[0];
+  }
+
   @Override
   public void close() {
     tokenizer.close();
