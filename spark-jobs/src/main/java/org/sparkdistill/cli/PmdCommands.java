@@ -56,6 +56,27 @@ final class PmdCommands {
     }
   }
 
+  @Command(
+      name = "pmd",
+      description = "The whole PMD comparison: kg-graph, pmd-zero-shot, pmd-finetune and pmd-teacher, then each grade of pmd.grades.* (pmd-grade-<k>l, distilled from the grade above)"
+          + " and each smaller grade's baselines (trained alone, score-only KD, feature KD without masking), each ranked (pmd-rank-<id>); prints the table."
+          + " Finished stages are skipped, so a rerun resumes at the first unfinished grade.")
+  static final class Pmd extends StageCommand {
+    private org.sparkdistill.method.pmd.PmdComparison comparison;
+
+    @Override
+    protected List<Stage> stages(StageContext context) {
+      comparison = org.sparkdistill.method.pmd.PmdComparison.of(context);
+      return comparison.stages();
+    }
+
+    @Override
+    protected void report(StageContext context, List<StageResult> results) {
+      System.out.println();
+      System.out.print(comparison.table(context.spark(), results, context.config()));
+    }
+  }
+
   /** The zero-shot result as a Markdown table, the random ranking's expectation beside it. */
   static String table(Map<String, Long> graph, Map<String, Object> m, String model) {
     StringBuilder out = new StringBuilder();

@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
       PmdCommands.Graph.class,
       PmdCommands.ZeroShot.class,
       PmdCommands.Teacher.class,
+      PmdCommands.Pmd.class,
       TrainBenchmarkCommand.class,
       ScaleCommand.class,
       InspectCommands.Status.class,

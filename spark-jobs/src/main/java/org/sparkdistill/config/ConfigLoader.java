@@ -336,6 +336,9 @@ public final class ConfigLoader {
         errors.add(e.getMessage());
       }
     }
+    if (c.pmd != null && c.pmd.grades != null) {
+      errors.addAll(org.sparkdistill.method.pmd.PmdGrades.configErrors(c.pmd.grades));
+    }
     if (c.curve != null && c.curve.teacherKinds != null) {
       if (c.curve.teacherKinds.stream().anyMatch(k -> k == null) || c.curve.teacherKinds.stream().distinct().count() < c.curve.teacherKinds.size()) {
         errors.add("curve.teacherKinds must list distinct teacher kinds (" + String.join(", ", ConfigEnums.names(TeacherKind.class)) + "), got: " + c.curve.teacherKinds);

@@ -933,6 +933,41 @@ public final class DistillConfig {
     public int batchSize = 32;
 
     public PmdFineTuneSettings finetune = new PmdFineTuneSettings();
+    public PmdGradeSettings grades = new PmdGradeSettings();
+  }
+
+  /**
+   * PMD's progressive grades ({@code pmd-grade-*}, {@code udfs.kgc.PmdLoss}): after the fine-tuned
+   * teacher, each grade's bi-encoder is distilled from the grade above on the same masked token ids,
+   * L = (1 − α − β)·L_CE + α·L_SCORE + β·L_MGFD. The defaults scale the paper's schedule for a
+   * 12-layer BERT ((12, 20%), (9, 10%), (6, 5%), (3, 0%); maps 9: [0,2,3,5,6,7,9,10,11], 6: odd
+   * layers, 3: [2,6,10], the middle of each equal block rounded up) to the 6-layer MiniLM: 6 layers
+   * at 20%, 4 at 10% ([0,2,3,5]), 2 at 5% ([1,4]) and 1 at 0% ([3]). Grades train with the {@code
+   * pmd.finetune.*} recipe (optimizer, schedule, batch, epochs, validation).
+   */
+  public static final class PmdGradeSettings {
+    @Setting(doc = "One layer map per grade, in order (YAML [[0,1,2,3,4,5], [0,2,3,5], [1,4], [3]]): student layer i starts from layer map[i]"
+        + " of the pretrained encoder (pmd.grades.init: pretrained) or of the grade above (previous); each grade has as many layers as its map.")
+    public List<List<Integer>> layerMaps = new ArrayList<>(List.of(List.of(0, 1, 2, 3, 4, 5), List.of(0, 2, 3, 5), List.of(1, 4), List.of(3)));
+
+    @Setting(doc = "Mask rate of each grade, in the order of pmd.grades.layerMaps: the share of each text's word pieces replaced by [MASK] for teacher and student.", min = 0, max = 1, maxExclusive = true)
+    public List<Double> maskRates = new ArrayList<>(List.of(0.2, 0.1, 0.05, 0.0));
+
+    @Setting(doc = "Where a grade's layers start: pretrained (the ONNX encoder's layers, the paper's choice) or previous (the grade above's, each side from its own side).", nonBlank = true)
+    public String init = "pretrained";
+
+    @Setting(doc = "alpha: weight of the score loss (MSE between student and teacher in-batch score matrices; PMD's code: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double alpha = 0.1;
+
+    @Setting(doc = "beta: weight of the masked-feature loss (MSE between last-layer means at the masked positions; PMD's code: 0.1).", min = 0, max = 1, maxExclusive = true)
+    public double beta = 0.1;
+
+    @Setting(doc = "Baselines trained for each grade smaller than the teacher, from the pretrained layers of its map: alone (contrastive loss only),"
+        + " score-kd (score loss from the fine-tuned teacher, no mask), feature-kd (feature loss on every token from the fine-tuned teacher, no mask).")
+    public List<String> baselines = new ArrayList<>(List.of("alone", "score-kd", "feature-kd"));
+
+    @Setting(doc = "Paired bootstrap resamples of the test queries for each grade's MRR difference against its same-size baselines.", min = 0)
+    public int bootstrapSamples = 1000;
   }
 
   /**

@@ -44,8 +44,12 @@ public final class Rebuild {
         out.addAll(chain.subList(i, chain.size()));
       }
     }
+    if (stage.startsWith(org.sparkdistill.method.pmd.GradeStage.PREFIX) || stage.startsWith(org.sparkdistill.method.pmd.PmdComparison.RANK_PREFIX)) {
+      out.add(stage); // a PMD grade: the pmd command adds the grades and rankings below it (PmdComparison.of)
+    }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("--rebuild must name a stage of the chain " + ORDER + " or of the knowledge-graph chains " + KG_CHAINS + ", got: " + stage);
+      throw new IllegalArgumentException("--rebuild must name a stage of the chain " + ORDER + ", of the knowledge-graph chains " + KG_CHAINS
+          + " or a PMD grade (" + org.sparkdistill.method.pmd.GradeStage.PREFIX + "<id>, " + org.sparkdistill.method.pmd.PmdComparison.RANK_PREFIX + "<id>), got: " + stage);
     }
     return Set.copyOf(out);
   }

@@ -164,6 +164,11 @@ public abstract class Stage {
     return context.graph().input(name);
   }
 
+  /** The finished output of {@code upstream} (a stage the graph need not list), matching its plan. */
+  protected final StageInput input(Stage upstream) {
+    return context.graph().input(upstream);
+  }
+
   /**
    * Rows per split and truncated rows of freshly written Parquet data, counted from the files
    * (data without a split column counts under "all").

@@ -89,7 +89,7 @@ public final class StageGraph {
   }
 
   /** A value derived from the configuration alone (e.g. a fingerprint of the raw data), computed once. */
-  String memo(String key, java.util.function.Supplier<String> compute) {
+  public String memo(String key, java.util.function.Supplier<String> compute) {
     String value = values.get(key);
     if (value == null) {
       value = compute.get();
@@ -105,9 +105,19 @@ public final class StageGraph {
    * @throws IllegalStateException naming what differs and the stage to rerun
    */
   public StageInput input(String name) {
-    Stage upstream = stage(name);
+    return input(stage(name));
+  }
+
+  /**
+   * The finished output of {@code upstream}, a stage of this graph or one built for a run's own
+   * chain (e.g. a PMD grade, whose name the graph does not list), required to match its plan.
+   *
+   * @throws IllegalStateException naming what differs and the stage to rerun
+   */
+  public StageInput input(Stage upstream) {
+    String name = upstream.name();
     Manifest manifest = upstream.output().requireFinished(name);
-    StagePlan expected = plan(name);
+    StagePlan expected = planOf(upstream);
     if (!expected.fingerprint().equals(manifest.fingerprint())) {
       throw new IllegalStateException(
           "the "

@@ -106,48 +106,61 @@ public final class BiEncoderFineTuneStage extends Stage {
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
     DistillConfig.PmdFineTuneSettings f = c.pmd.finetune;
-    KgGraph graph = KgGraph.read(input(KgGraphStage.NAME));
-    Dataset<Row> train = sample(graph.split(KgSchemas.TRAIN), f.maxTriples, f.seed);
-    Dataset<Row> valid = sample(graph.split(KgSchemas.VALID), f.validationTriples, f.seed + 1);
-    Map<String, Set<String>> answers = answers(graph.split(KgSchemas.TRAIN));
-    KgcExamples trainPairs = collect(PmdTexts.pairs(train, graph.entities()), answers, "train");
-    KgcExamples validPairs = collect(PmdTexts.pairs(valid, graph.entities()), answers, "valid");
+    TrainingPairs pairs = TrainingPairs.read(KgGraph.read(input(KgGraphStage.NAME)), f);
     SerializableConfiguration hadoop = ModelFiles.sessionConf();
     ModelFile encoderFile = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), hadoop);
     ModelFile tokenizerFile = ModelFiles.resolve("encoder.tokenizer", c.encoder.tokenizer, hadoop);
     BertWeights weights = BertWeights.fromOnnx(encoderFile.localPath(), f.attentionHeads);
-    BiEncoderOptions options =
-        new BiEncoderOptions(f.epochs, f.batchSize, f.learningRate, f.weightDecay, f.warmupFraction, f.maxGradNorm, f.patience, (float) f.margin, f.learnTemperature, f.selfNegative, f.symmetric, f.seed);
+    BiEncoderOptions options = options(f);
     LOG.info("fine-tuning a bi-encoder of two {} encoders on {} train pairs ({} validation), batch {}, max length {}",
-        weights.shape(), trainPairs.size(), validPairs.size(), f.batchSize, c.pmd.maxLength);
-    FineTuneResult result;
-    BiEncoderMeta meta;
-    long parameters;
+        weights.shape(), pairs.train().size(), pairs.valid().size(), f.batchSize, c.pmd.maxLength);
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.pmd.maxLength, true))) {
       BiEncoder model = BiEncoder.fromWeights(weights, manager, (float) f.hiddenDropout, (float) f.attentionDropout, f.temperature);
-      result = new BiEncoderTrainer(options).train(model, manager, tokenizer, trainPairs, validPairs);
-      parameters = model.parameterCount();
-      meta = new BiEncoderMeta(BiEncoderMeta.FORMAT, weights.shape(), (float) f.hiddenDropout, (float) f.attentionDropout, c.pmd.maxLength, model.temperature(), encoderFile.sha256(), tokenizerFile.sha256());
-      try (OutputStream out = output().create(runDir, BiEncoderMeta.PARAMS_FILE)) {
+      FineTuneResult result = new BiEncoderTrainer(options).train(model, manager, tokenizer, pairs.train(), pairs.valid());
+      return publish(output(), runDir, model, c, encoderFile, tokenizerFile, result, options, Map.of(), pairs);
+    }
+  }
+
+  /** The bi-encoder optimizer and loss settings of {@code pmd.finetune.*}, which the grades share. */
+  static BiEncoderOptions options(DistillConfig.PmdFineTuneSettings f) {
+    return new BiEncoderOptions(f.epochs, f.batchSize, f.learningRate, f.weightDecay, f.warmupFraction, f.maxGradNorm, f.patience, (float) f.margin, f.learnTemperature, f.selfNegative, f.symmetric, f.seed);
+  }
+
+  /**
+   * Writes a trained bi-encoder's artifact under {@code runDir} ({@link BiEncoderMeta#PARAMS_FILE},
+   * {@link BiEncoderMeta#META_FILE} with the training record and {@code extra}) and returns the
+   * stage's record: pair counts, the validation figures, the parameter count and both files'
+   * sha256 under {@code files}, which {@link TeacherRankingStage#spec} checks before loading.
+   */
+  static StageWrite publish(
+      org.sparkdistill.io.StageOutput output, Path runDir, BiEncoder model, DistillConfig c, ModelFile encoderFile, ModelFile tokenizerFile,
+      FineTuneResult result, BiEncoderOptions options, Map<String, Object> extra, TrainingPairs pairs) {
+    DistillConfig.PmdFineTuneSettings f = c.pmd.finetune;
+    long parameters = model.parameterCount();
+    BiEncoderMeta meta = new BiEncoderMeta(BiEncoderMeta.FORMAT, model.shape(), (float) f.hiddenDropout, (float) f.attentionDropout, c.pmd.maxLength, model.temperature(), encoderFile.sha256(), tokenizerFile.sha256());
+    try {
+      try (OutputStream out = output.create(runDir, BiEncoderMeta.PARAMS_FILE)) {
         java.io.DataOutputStream data = new java.io.DataOutputStream(out);
         model.saveParameters(data);
         data.flush();
       }
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("meta", meta);
+      doc.putAll(extra);
       doc.put("training", training(result, options));
-      try (OutputStream out = output().create(runDir, BiEncoderMeta.META_FILE)) {
+      try (OutputStream out = output.create(runDir, BiEncoderMeta.META_FILE)) {
         JSON.writerWithDefaultPrettyPrinter().writeValue(out, doc);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the bi-encoder under " + runDir, e);
     }
+    SerializableConfiguration hadoop = ModelFiles.sessionConf();
     Map<String, String> files = new LinkedHashMap<>();
     for (String name : List.of(BiEncoderMeta.META_FILE, BiEncoderMeta.PARAMS_FILE)) {
       files.put(name, Fingerprints.sha256File("bi-encoder " + name, new Path(runDir, name).toString(), hadoop.value()));
     }
-    return StageWrite.of(Map.of("train", (long) trainPairs.size(), "valid", (long) validPairs.size()), 0)
+    StageWrite write = StageWrite.of(Map.of("train", (long) pairs.train().size(), "valid", (long) pairs.valid().size()), 0)
         .metric("validationLoss", result.bestValidationLoss())
         .metric("validationInBatchHits", result.bestValidationAccuracy())
         .metric("temperature", meta.temperature())
@@ -156,7 +169,20 @@ public final class BiEncoderFineTuneStage extends Stage {
         .metric("steps", result.steps())
         .metric("trainPairsPerSecond", result.trainExamplesPerSecond())
         .metric("parameters", parameters)
+        .metric("layers", model.shape().layers())
         .metric("files", files);
+    extra.forEach(write::metric);
+    return write;
+  }
+
+  /** The training and validation pairs of {@code pmd.finetune.maxTriples} and {@code validationTriples}, on the driver. */
+  record TrainingPairs(KgcExamples train, KgcExamples valid) {
+    static TrainingPairs read(KgGraph graph, DistillConfig.PmdFineTuneSettings f) {
+      Dataset<Row> train = sample(graph.split(KgSchemas.TRAIN), f.maxTriples, f.seed);
+      Dataset<Row> valid = sample(graph.split(KgSchemas.VALID), f.validationTriples, f.seed + 1);
+      Map<String, Set<String>> answers = answers(graph.split(KgSchemas.TRAIN));
+      return new TrainingPairs(collect(PmdTexts.pairs(train, graph.entities()), answers, "train"), collect(PmdTexts.pairs(valid, graph.entities()), answers, "valid"));
+    }
   }
 
   private static Map<String, Object> training(FineTuneResult result, BiEncoderOptions options) {

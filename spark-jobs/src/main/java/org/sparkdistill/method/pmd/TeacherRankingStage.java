@@ -35,41 +35,61 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  * with. Its {@code entity-vectors/} are the teacher's entity embeddings the PMD grades distil from.
  * The parameters file is re-hashed and refused when it differs from what {@code pmd-finetune}'s
  * manifest recorded.
+ *
+ * <p>The same stage ranks each PMD grade ({@code pmd-rank-<grade>} over {@code pmd-grade-<grade>}):
+ * any stage that publishes a bi-encoder artifact through {@link BiEncoderFineTuneStage#publish}.
  */
 public final class TeacherRankingStage extends Stage {
   public static final String NAME = "pmd-teacher";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private final String name;
+  private final Stage model;
 
   public TeacherRankingStage(StageContext context) {
+    this(context, NAME, null);
+  }
+
+  /**
+   * Ranks the bi-encoder {@code model} publishes, as the stage {@code name}.
+   *
+   * @param model the stage of the artifact; null: {@code pmd-finetune} of the run's graph
+   */
+  public TeacherRankingStage(StageContext context, String name, Stage model) {
     super(context);
+    this.name = name;
+    this.model = model;
   }
 
   @Override
   public String name() {
-    return NAME;
+    return name;
   }
 
   @Override
   protected String description() {
-    return "pmd-teacher: fine-tuned bi-encoder ranking of the valid and test queries";
+    return name + ": " + (model == null ? "fine-tuned bi-encoder" : "bi-encoder of " + model.name()) + ", ranking of the valid and test queries";
+  }
+
+  private StageInput modelInput() {
+    return model == null ? input(BiEncoderFineTuneStage.NAME) : input(model);
   }
 
   @Override
   public StagePlan plan() {
-    return StagePlan.of(NAME)
+    return StagePlan.of(name)
         .input(KgGraphStage.NAME, input(KgGraphStage.NAME).fingerprint())
-        .input(BiEncoderFineTuneStage.NAME, input(BiEncoderFineTuneStage.NAME).fingerprint())
+        .input(model == null ? BiEncoderFineTuneStage.NAME : model.name(), modelInput().fingerprint())
         .settings(context.config(), "pmd.batchSize");
   }
 
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
-    BiEncoderSpec spec = spec(c, input(BiEncoderFineTuneStage.NAME));
+    BiEncoderSpec spec = spec(c, modelInput());
     StageWrite out =
         BiEncoderRanking.rank(
             context.spark(), c, KgGraph.read(input(KgGraphStage.NAME)), (texts, queries) -> encode(texts, spec, queries ? LoadedBiEncoder.Side.QUERY : LoadedBiEncoder.Side.ENTITY, c), runDir);
-    return out.metric("temperature", spec.meta().temperature());
+    return out.metric("temperature", spec.meta().temperature()).metric("layers", spec.meta().shape().layers()).metric("parameters", 2 * spec.meta().shape().parameterCount() + 1);
   }
 
   /** What executors load: the published parameters, checked against the manifest's sha256, and the tokenizer it was trained with. */
@@ -79,7 +99,7 @@ public final class TeacherRankingStage extends Stage {
       JsonNode doc = JSON.readTree(in);
       meta = JSON.treeToValue(doc.get("meta"), BiEncoderMeta.class);
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("cannot read " + BiEncoderMeta.META_FILE + " of the bi-encoder at " + teacher.output().dir() + ": " + e.getMessage() + " (rerun pmd-finetune with --overwrite)", e);
+      throw new IllegalStateException("cannot read " + BiEncoderMeta.META_FILE + " of the bi-encoder at " + teacher.output().dir() + ": " + e.getMessage() + " (rerun " + teacher.stage() + " with --overwrite)", e);
     }
     SerializableConfiguration hadoop = ModelFiles.sessionConf();
     String params = new Path(teacher.output().dir(), teacher.file(BiEncoderMeta.PARAMS_FILE)).toString();
@@ -87,11 +107,11 @@ public final class TeacherRankingStage extends Stage {
     Object recorded = teacher.manifest().metrics().get("files") instanceof Map<?, ?> m ? m.get(BiEncoderMeta.PARAMS_FILE) : null;
     if (recorded == null || !paramsFile.sha256().equals(recorded)) {
       throw new IllegalStateException(
-          params + " has sha256 " + paramsFile.sha256() + ", the pmd-finetune manifest recorded " + recorded + ": the artifact changed after publication; rerun pmd-finetune with --overwrite");
+          params + " has sha256 " + paramsFile.sha256() + ", the " + teacher.stage() + " manifest recorded " + recorded + ": the artifact changed after publication; rerun " + teacher.stage() + " with --overwrite");
     }
     ModelFile tokenizer = ModelFiles.resolve("encoder.tokenizer", c.encoder.tokenizer, hadoop);
     if (!tokenizer.sha256().equals(meta.tokenizerSha256())) {
-      throw new IllegalStateException("the bi-encoder at " + teacher.output().dir() + " was trained with tokenizer sha256 " + meta.tokenizerSha256() + ", encoder.tokenizer has " + tokenizer.sha256() + ": point encoder.tokenizer at its tokenizer or rerun pmd-finetune");
+      throw new IllegalStateException("the bi-encoder at " + teacher.output().dir() + " was trained with tokenizer sha256 " + meta.tokenizerSha256() + ", encoder.tokenizer has " + tokenizer.sha256() + ": point encoder.tokenizer at its tokenizer or rerun " + teacher.stage());
     }
     return new BiEncoderSpec(paramsFile, meta, tokenizer, new TokenizerSettings(meta.maxLength(), true), c.encoder.device);
   }

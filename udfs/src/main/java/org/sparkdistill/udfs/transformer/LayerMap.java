@@ -18,41 +18,53 @@ import org.sparkdistill.udfs.onnx.OnnxInitializers;
  * student layer i always runs i-th.
  *
  * @param layers the teacher layer of each student layer, in student order
+ * @param key the configuration key errors name ({@link #KEY} unless the map comes from elsewhere)
  */
-public record LayerMap(int[] layers) implements Serializable {
+public record LayerMap(int[] layers, String key) implements Serializable {
   /** The configuration key errors name. */
   public static final String KEY = "student.transformer.layers";
 
   public LayerMap {
+    key = key == null ? KEY : key;
     if (layers == null || layers.length == 0) {
-      throw new IllegalArgumentException(KEY + " must name at least one teacher layer, got: " + (layers == null ? "null" : "[]"));
+      throw new IllegalArgumentException(key + " must name at least one teacher layer, got: " + (layers == null ? "null" : "[]"));
     }
     for (int i = 0; i < layers.length; i++) {
       if (layers[i] < 0) {
-        throw new IllegalArgumentException(KEY + " must name teacher layers >= 0, got " + layers[i] + " in " + Arrays.toString(layers));
+        throw new IllegalArgumentException(key + " must name teacher layers >= 0, got " + layers[i] + " in " + Arrays.toString(layers));
       }
       for (int j = 0; j < i; j++) {
         if (layers[j] == layers[i]) {
-          throw new IllegalArgumentException(KEY + " names teacher layer " + layers[i] + " twice in " + Arrays.toString(layers) + ": each student layer needs its own teacher layer");
+          throw new IllegalArgumentException(key + " names teacher layer " + layers[i] + " twice in " + Arrays.toString(layers) + ": each student layer needs its own teacher layer");
         }
       }
     }
     layers = layers.clone();
   }
 
+  /** A map of {@link #KEY}. */
+  public LayerMap(int[] layers) {
+    this(layers, KEY);
+  }
+
   /** The map of a list (a configuration value). */
   public static LayerMap of(List<Integer> layers) {
+    return of(layers, KEY);
+  }
+
+  /** The map of a list found under the configuration key {@code key}. */
+  public static LayerMap of(List<Integer> layers, String key) {
     if (layers == null) {
-      return new LayerMap(null);
+      return new LayerMap(null, key);
     }
     int[] out = new int[layers.size()];
     for (int i = 0; i < out.length; i++) {
       if (layers.get(i) == null) {
-        throw new IllegalArgumentException(KEY + " must list layer numbers, got a null in " + layers);
+        throw new IllegalArgumentException(key + " must list layer numbers, got a null in " + layers);
       }
       out[i] = layers.get(i);
     }
-    return new LayerMap(out);
+    return new LayerMap(out, key);
   }
 
   /** Student layers. */
@@ -78,12 +90,12 @@ public record LayerMap(int[] layers) implements Serializable {
   public void check(int teacherLayers, String source) {
     if (layers.length > teacherLayers) {
       throw new IllegalArgumentException(
-          KEY + " " + Arrays.toString(layers) + " has " + layers.length + " layers, more than the " + teacherLayers + " of the teacher " + source + ": name at most " + teacherLayers);
+          key + " " + Arrays.toString(layers) + " has " + layers.length + " layers, more than the " + teacherLayers + " of the teacher " + source + ": name at most " + teacherLayers);
     }
     for (int layer : layers) {
       if (layer >= teacherLayers) {
         throw new IllegalArgumentException(
-            KEY + " " + Arrays.toString(layers) + " names teacher layer " + layer + ", but the teacher " + source + " has layers 0 to " + (teacherLayers - 1));
+            key + " " + Arrays.toString(layers) + " names teacher layer " + layer + ", but the teacher " + source + " has layers 0 to " + (teacherLayers - 1));
       }
     }
   }

@@ -1,0 +1,193 @@
+package org.sparkdistill.method.pmd;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.kg.FilteredRanking;
+import org.sparkdistill.kg.KgGraphStage;
+import org.sparkdistill.kg.KgSchemas;
+import org.sparkdistill.kg.RankingQueries;
+import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.stage.Stage;
+import org.sparkdistill.stage.StageContext;
+import org.sparkdistill.stage.StageResult;
+import org.sparkdistill.udfs.transformer.BertWeights;
+
+/**
+ * The whole PMD comparison as one chain of stages: the graph, the zero-shot baseline, the
+ * fine-tuned SimKGC teacher and its ranking, then for each model of {@link PmdGrades} a {@code
+ * pmd-grade-<id>} stage and its {@code pmd-rank-<id>} ranking. Each stage publishes on its own, so
+ * a rerun resumes at the first unfinished grade. {@link #table} prints grade, layers, parameters,
+ * test MRR and Hits@1/3/10 and texts/s beside the baselines, a paired bootstrap of each grade's MRR
+ * against its same-size baselines, and the smallest grade's share of the teacher's MRR beside the
+ * paper's.
+ */
+public final class PmdComparison {
+  /** The rank stages' prefix. */
+  public static final String RANK_PREFIX = "pmd-rank-";
+  /** The paper's WN18RR figures for its smallest grade: PMD-3's MRR over SimKGC's, and its parameter share (91M of 210M). */
+  static final double PAPER_MRR_SHARE = 62.8 / 67.1;
+  static final double PAPER_PARAMETER_SHARE = 91.0 / 210.0;
+
+  private final List<Stage> stages = new ArrayList<>();
+  private final List<PmdGrades.Grade> grades;
+
+  private PmdComparison(List<PmdGrades.Grade> grades) {
+    this.grades = grades;
+  }
+
+  /** The chain for {@code context}'s configuration (the encoder file is read for its layer count). */
+  public static PmdComparison of(StageContext context) {
+    DistillConfig c = context.config();
+    String onnx = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), ModelFiles.sessionConf()).localPath().toString();
+    int encoderLayers = BertWeights.fromOnnx(java.nio.file.Path.of(onnx), c.pmd.finetune.attentionHeads).shape().layers();
+    PmdComparison out = new PmdComparison(PmdGrades.of(c.pmd.grades, encoderLayers));
+    context = context.rebuilding(downstreamRebuilds(out.grades, context.rebuild()));
+    out.stages.add(new KgGraphStage(context));
+    out.stages.add(new ZeroShotStage(context));
+    BiEncoderFineTuneStage teacher = new BiEncoderFineTuneStage(context);
+    out.stages.add(teacher);
+    out.stages.add(new TeacherRankingStage(context));
+    Map<String, Stage> trained = new HashMap<>();
+    trained.put(PmdGrades.TEACHER, teacher);
+    for (PmdGrades.Grade g : out.grades) {
+      GradeStage stage = new GradeStage(context, g, g.teacher() == null ? null : trained.get(g.teacher()));
+      trained.put(g.id(), stage);
+      out.stages.add(stage);
+      out.stages.add(new TeacherRankingStage(context, RANK_PREFIX + g.id(), stage));
+    }
+    return out;
+  }
+
+  /**
+   * What {@code --rebuild} of a stage means for the grades: a rebuilt graph, teacher or grade
+   * rebuilds every grade that learns from it, transitively, and a rebuilt grade its ranking.
+   */
+  static java.util.Set<String> downstreamRebuilds(List<PmdGrades.Grade> grades, java.util.Set<String> rebuild) {
+    java.util.Set<String> out = new java.util.HashSet<>(rebuild);
+    for (PmdGrades.Grade g : grades) {
+      String grade = GradeStage.PREFIX + g.id();
+      String teacher = g.teacher() == null ? null : PmdGrades.TEACHER.equals(g.teacher()) ? BiEncoderFineTuneStage.NAME : GradeStage.PREFIX + g.teacher();
+      if (out.contains(KgGraphStage.NAME) || (teacher != null && out.contains(teacher))) {
+        out.add(grade);
+      }
+      if (out.contains(grade)) {
+        out.add(RANK_PREFIX + g.id());
+      }
+    }
+    return out;
+  }
+
+  public List<Stage> stages() {
+    return stages;
+  }
+
+  public List<PmdGrades.Grade> grades() {
+    return grades;
+  }
+
+  /** The comparison's tables (Markdown) from the finished stages' manifests and ranks. */
+  public String table(SparkSession spark, List<StageResult> results, DistillConfig c) {
+    Map<String, StageResult> byStage = new LinkedHashMap<>();
+    for (StageResult r : results) {
+      byStage.put(r.stage(), r);
+    }
+    Map<String, Object> teacher = byStage.get(TeacherRankingStage.NAME).manifest().metrics();
+    StringBuilder out = new StringBuilder();
+    Map<String, Long> graph = byStage.get(KgGraphStage.NAME).manifest().splitCounts();
+    out.append(String.format(Locale.ROOT, "PMD on %s entities, %s train / %s valid / %s test triples; test split; %d tokens; batch %d (in-batch negatives)%n%n",
+        graph.get("entities"), graph.get("train"), graph.get("valid"), graph.get("test"), c.pmd.maxLength, c.pmd.finetune.batchSize));
+    out.append("| model | variant | layers | parameters | MRR | H@1 | H@3 | H@10 | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    Map<String, Object> zero = byStage.get(ZeroShotStage.NAME).manifest().metrics();
+    out.append(row("zero-shot encoder (baseline)", "none", "-", "-", zero));
+    out.append(row("SimKGC teacher", "fine-tuned", String.valueOf(teacher.get("layers")), String.valueOf(teacher.get("parameters")), teacher));
+    for (PmdGrades.Grade g : grades) {
+      Map<String, Object> m = byStage.get(RANK_PREFIX + g.id()).manifest().metrics();
+      String variant = g.variant() == PmdGrades.Variant.PMD ? String.format(Locale.ROOT, "PMD from %s, mask %.0f%%", g.teacher(), 100 * g.maskRate()) : g.variant().id + (g.teacher() == null ? "" : " from teacher");
+      out.append(row("grade " + g.id(), variant, String.valueOf(g.layers()), String.valueOf(m.get("parameters")), m));
+    }
+    out.append("\nPaired bootstrap of the test MRR difference (grade minus baseline, ").append(c.pmd.grades.bootstrapSamples).append(" resamples of the test queries, 95% interval):\n\n");
+    out.append("| grade | baseline | Δ MRR | 95% interval | excludes 0 |\n|---|---|---:|---|---|\n");
+    for (PmdGrades.Grade g : grades) {
+      if (g.variant() != PmdGrades.Variant.PMD) {
+        continue;
+      }
+      double[] mine = reciprocalRanks(spark, byStage.get(RANK_PREFIX + g.id()));
+      for (PmdGrades.Grade b : grades) {
+        if (b.variant() == PmdGrades.Variant.PMD || !b.id().startsWith(g.id() + "-")) {
+          continue;
+        }
+        Bootstrap d = Bootstrap.paired(mine, reciprocalRanks(spark, byStage.get(RANK_PREFIX + b.id())), c.pmd.grades.bootstrapSamples, c.pmd.finetune.seed);
+        out.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f] | %s |%n", g.id(), b.variant().id, d.mean(), d.low(), d.high(), d.low() > 0 || d.high() < 0 ? "yes" : "no"));
+      }
+    }
+    PmdGrades.Grade smallest = grades.stream().filter(g -> g.variant() == PmdGrades.Variant.PMD).reduce((a, b) -> b).orElseThrow();
+    Map<String, Object> s = byStage.get(RANK_PREFIX + smallest.id()).manifest().metrics();
+    double share = num(s, "test.mrr") / num(teacher, "test.mrr");
+    double params = num(s, "parameters") / num(teacher, "parameters");
+    out.append(String.format(Locale.ROOT, "%nThe smallest grade (%s) keeps %.1f%% of the teacher's test MRR with %.1f%% of its parameters; the paper's PMD-3 on WN18RR keeps %.1f%% (62.8 of 67.1) with %.1f%%.%n",
+        smallest.id(), 100 * share, 100 * params, 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE));
+    return out.toString();
+  }
+
+  private static String row(String model, String variant, String layers, String parameters, Map<String, Object> m) {
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", model, variant, layers, parameters,
+        num(m, "test.mrr"), num(m, "test.hits1"), num(m, "test.hits3"), num(m, "test.hits10"), num(m, "textsPerSecond"));
+  }
+
+  /** 1/rank of every test query, ordered by query id (so two models' arrays pair up). */
+  static double[] reciprocalRanks(SparkSession spark, StageResult rank) {
+    Path runDir = new org.sparkdistill.io.StageOutput(rank.path(), spark.sparkContext().hadoopConfiguration()).newRunDir(rank.manifest().runId());
+    List<Row> rows = spark.read().parquet(new Path(runDir, "ranks").toString())
+        .where(col(KgSchemas.SPLIT).equalTo(KgSchemas.TEST)).select(RankingQueries.QUERY_ID, FilteredRanking.RANK).orderBy(RankingQueries.QUERY_ID).collectAsList();
+    double[] out = new double[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = 1.0 / rows.get(i).getLong(1);
+    }
+    return out;
+  }
+
+  private static double num(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** A paired bootstrap of mean(a − b): the mean and the 2.5% and 97.5% quantiles of the resampled means. */
+  record Bootstrap(double mean, double low, double high) {
+    static Bootstrap paired(double[] a, double[] b, int samples, long seed) {
+      if (a.length != b.length || a.length == 0) {
+        throw new IllegalArgumentException("a paired bootstrap needs the same non-empty test queries on both sides, got " + a.length + " and " + b.length);
+      }
+      int n = a.length;
+      double[] d = new double[n];
+      double mean = 0;
+      for (int i = 0; i < n; i++) {
+        d[i] = a[i] - b[i];
+        mean += d[i] / n;
+      }
+      if (samples == 0) {
+        return new Bootstrap(mean, Double.NaN, Double.NaN);
+      }
+      SplittableRandom random = new SplittableRandom(seed);
+      double[] means = new double[samples];
+      for (int s = 0; s < samples; s++) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+          sum += d[random.nextInt(n)];
+        }
+        means[s] = sum / n;
+      }
+      java.util.Arrays.sort(means);
+      return new Bootstrap(mean, means[(int) Math.floor(0.025 * (samples - 1))], means[(int) Math.ceil(0.975 * (samples - 1))]);
+    }
+  }
+}
