@@ -72,8 +72,15 @@ final class PmdCommands {
 
     @Override
     protected void report(StageContext context, List<StageResult> results) {
+      org.sparkdistill.method.pmd.PmdComparison.Results r = comparison.results(context.spark(), results, context.config());
+      java.util.Map<String, String> inputs = new java.util.LinkedHashMap<>();
+      for (StageResult s : results) {
+        inputs.put(s.stage(), s.manifest().fingerprint());
+      }
+      StageResult report = new org.sparkdistill.method.pmd.PmdReportStage(context, r, inputs, comparison.stages()).run();
+      System.out.println(report.summary());
       System.out.println();
-      System.out.print(comparison.table(context.spark(), results, context.config()));
+      System.out.print(org.sparkdistill.method.pmd.PmdComparison.markdown(r));
     }
   }
 

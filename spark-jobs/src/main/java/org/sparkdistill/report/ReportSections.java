@@ -308,7 +308,7 @@ public final class ReportSections {
         figures);
   }
 
-  static ReportSection stageTimes(List<StageTimes.Entry> stages) {
+  public static ReportSection stageTimes(List<StageTimes.Entry> stages) {
     Table.Builder t = Table.builder("Per stage, from the manifests", "stage (output)", "seconds", "rows", "rows/s", "published");
     List<String> names = new ArrayList<>();
     List<Double> seconds = new ArrayList<>();

@@ -96,53 +96,88 @@ public final class PmdComparison {
     return grades;
   }
 
-  /** The comparison's tables (Markdown) from the finished stages' manifests and ranks. */
-  public String table(SparkSession spark, List<StageResult> results, DistillConfig c) {
+  /** One model's test figures. */
+  public record ModelRow(String model, String variant, String layers, String parameters, double mrr, double hits1, double hits3, double hits10, double textsPerSecond) {}
+
+  /** A grade's test MRR against one of its same-size baselines. */
+  public record Difference(String grade, String baseline, Bootstrap bootstrap) {
+    public boolean excludesZero() {
+      return bootstrap.low() > 0 || bootstrap.high() < 0;
+    }
+  }
+
+  /**
+   * The comparison's figures.
+   *
+   * @param graph what the models ranked on
+   * @param models zero-shot, teacher, then every grade and baseline, in training order
+   * @param differences each grade against each of its baselines
+   * @param smallest the last grade's id
+   * @param mrrShare its test MRR over the teacher's
+   * @param parameterShare its parameters over the teacher's
+   */
+  public record Results(String graph, List<ModelRow> models, List<Difference> differences, int bootstrapSamples, String smallest, double mrrShare, double parameterShare) {}
+
+  /** The figures, from the finished stages' manifests and the rank stages' {@code ranks/}. */
+  public Results results(SparkSession spark, List<StageResult> stageResults, DistillConfig c) {
     Map<String, StageResult> byStage = new LinkedHashMap<>();
-    for (StageResult r : results) {
+    for (StageResult r : stageResults) {
       byStage.put(r.stage(), r);
     }
     Map<String, Object> teacher = byStage.get(TeacherRankingStage.NAME).manifest().metrics();
-    StringBuilder out = new StringBuilder();
-    Map<String, Long> graph = byStage.get(KgGraphStage.NAME).manifest().splitCounts();
-    out.append(String.format(Locale.ROOT, "PMD on %s entities, %s train / %s valid / %s test triples; test split; %d tokens; batch %d (in-batch negatives)%n%n",
-        graph.get("entities"), graph.get("train"), graph.get("valid"), graph.get("test"), c.pmd.maxLength, c.pmd.finetune.batchSize));
-    out.append("| model | variant | layers | parameters | MRR | H@1 | H@3 | H@10 | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    Map<String, Object> zero = byStage.get(ZeroShotStage.NAME).manifest().metrics();
-    out.append(row("zero-shot encoder (baseline)", "none", "-", "-", zero));
-    out.append(row("SimKGC teacher", "fine-tuned", String.valueOf(teacher.get("layers")), String.valueOf(teacher.get("parameters")), teacher));
+    Map<String, Long> counts = byStage.get(KgGraphStage.NAME).manifest().splitCounts();
+    String graph = String.format(Locale.ROOT, "%s entities, %s train / %s valid / %s test triples; test split; %d tokens; batch %d (in-batch negatives)",
+        counts.get("entities"), counts.get("train"), counts.get("valid"), counts.get("test"), c.pmd.maxLength, c.pmd.finetune.batchSize);
+    List<ModelRow> models = new ArrayList<>();
+    models.add(row("zero-shot encoder (baseline)", "none", "-", "-", byStage.get(ZeroShotStage.NAME).manifest().metrics()));
+    models.add(row("SimKGC teacher", "fine-tuned", String.valueOf(teacher.get("layers")), String.valueOf(teacher.get("parameters")), teacher));
     for (PmdGrades.Grade g : grades) {
       Map<String, Object> m = byStage.get(RANK_PREFIX + g.id()).manifest().metrics();
       String variant = g.variant() == PmdGrades.Variant.PMD ? String.format(Locale.ROOT, "PMD from %s, mask %.0f%%", g.teacher(), 100 * g.maskRate()) : g.variant().id + (g.teacher() == null ? "" : " from teacher");
-      out.append(row("grade " + g.id(), variant, String.valueOf(g.layers()), String.valueOf(m.get("parameters")), m));
+      models.add(row("grade " + g.id(), variant, String.valueOf(g.layers()), String.valueOf(m.get("parameters")), m));
     }
-    out.append("\nPaired bootstrap of the test MRR difference (grade minus baseline, ").append(c.pmd.grades.bootstrapSamples).append(" resamples of the test queries, 95% interval):\n\n");
-    out.append("| grade | baseline | Δ MRR | 95% interval | excludes 0 |\n|---|---|---:|---|---|\n");
+    List<Difference> differences = new ArrayList<>();
     for (PmdGrades.Grade g : grades) {
       if (g.variant() != PmdGrades.Variant.PMD) {
         continue;
       }
       double[] mine = reciprocalRanks(spark, byStage.get(RANK_PREFIX + g.id()));
       for (PmdGrades.Grade b : grades) {
-        if (b.variant() == PmdGrades.Variant.PMD || !b.id().startsWith(g.id() + "-")) {
-          continue;
+        if (b.variant() != PmdGrades.Variant.PMD && b.id().startsWith(g.id() + "-")) {
+          differences.add(new Difference(g.id(), b.variant().id, Bootstrap.paired(mine, reciprocalRanks(spark, byStage.get(RANK_PREFIX + b.id())), c.pmd.grades.bootstrapSamples, c.pmd.finetune.seed)));
         }
-        Bootstrap d = Bootstrap.paired(mine, reciprocalRanks(spark, byStage.get(RANK_PREFIX + b.id())), c.pmd.grades.bootstrapSamples, c.pmd.finetune.seed);
-        out.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f] | %s |%n", g.id(), b.variant().id, d.mean(), d.low(), d.high(), d.low() > 0 || d.high() < 0 ? "yes" : "no"));
       }
     }
     PmdGrades.Grade smallest = grades.stream().filter(g -> g.variant() == PmdGrades.Variant.PMD).reduce((a, b) -> b).orElseThrow();
     Map<String, Object> s = byStage.get(RANK_PREFIX + smallest.id()).manifest().metrics();
-    double share = num(s, "test.mrr") / num(teacher, "test.mrr");
-    double params = num(s, "parameters") / num(teacher, "parameters");
-    out.append(String.format(Locale.ROOT, "%nThe smallest grade (%s) keeps %.1f%% of the teacher's test MRR with %.1f%% of its parameters; the paper's PMD-3 on WN18RR keeps %.1f%% (62.8 of 67.1) with %.1f%%.%n",
-        smallest.id(), 100 * share, 100 * params, 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE));
+    return new Results(graph, models, differences, c.pmd.grades.bootstrapSamples, smallest.id(), num(s, "test.mrr") / num(teacher, "test.mrr"), num(s, "parameters") / num(teacher, "parameters"));
+  }
+
+  /** The comparison's tables (Markdown), what the {@code pmd} command prints. */
+  public static String markdown(Results r) {
+    StringBuilder out = new StringBuilder();
+    out.append("PMD on ").append(r.graph()).append(String.format(Locale.ROOT, "%n%n"));
+    out.append("| model | variant | layers | parameters | MRR | H@1 | H@3 | H@10 | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (ModelRow m : r.models()) {
+      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", m.model(), m.variant(), m.layers(), m.parameters(), m.mrr(), m.hits1(), m.hits3(), m.hits10(), m.textsPerSecond()));
+    }
+    out.append("\nPaired bootstrap of the test MRR difference (grade minus baseline, ").append(r.bootstrapSamples()).append(" resamples of the test queries, 95% interval):\n\n");
+    out.append("| grade | baseline | Δ MRR | 95% interval | excludes 0 |\n|---|---|---:|---|---|\n");
+    for (Difference d : r.differences()) {
+      out.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f] | %s |%n", d.grade(), d.baseline(), d.bootstrap().mean(), d.bootstrap().low(), d.bootstrap().high(), d.excludesZero() ? "yes" : "no"));
+    }
+    out.append(String.format(Locale.ROOT, "%n%s%n", smallestSentence(r)));
     return out.toString();
   }
 
-  private static String row(String model, String variant, String layers, String parameters, Map<String, Object> m) {
-    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", model, variant, layers, parameters,
-        num(m, "test.mrr"), num(m, "test.hits1"), num(m, "test.hits3"), num(m, "test.hits10"), num(m, "textsPerSecond"));
+  /** The smallest grade's share of the teacher beside the paper's. */
+  static String smallestSentence(Results r) {
+    return String.format(Locale.ROOT, "The smallest grade (%s) keeps %.1f%% of the teacher's test MRR with %.1f%% of its parameters; the paper's PMD-3 on WN18RR keeps %.1f%% (62.8 of 67.1) with %.1f%%.",
+        r.smallest(), 100 * r.mrrShare(), 100 * r.parameterShare(), 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE);
+  }
+
+  private static ModelRow row(String model, String variant, String layers, String parameters, Map<String, Object> m) {
+    return new ModelRow(model, variant, layers, parameters, num(m, "test.mrr"), num(m, "test.hits1"), num(m, "test.hits3"), num(m, "test.hits10"), num(m, "textsPerSecond"));
   }
 
   /** 1/rank of every test query, ordered by query id (so two models' arrays pair up). */

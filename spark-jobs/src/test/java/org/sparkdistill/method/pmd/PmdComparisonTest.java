@@ -104,9 +104,20 @@ class PmdComparisonTest {
     assertThat(m.get("pmd-grade-1l-alone").metrics()).doesNotContainKey("teacher");
     assertThat(history(context, results, "pmd-grade-1l-alone", "trainScore")).isNaN();
 
-    String table = comparison.table(SharedSpark.session(), results, c);
+    PmdComparison.Results figures = comparison.results(SharedSpark.session(), results, c);
+    String table = PmdComparison.markdown(figures);
+    Map<String, String> inputs = new LinkedHashMap<>();
+    m.forEach((stage, manifest) -> inputs.put(stage, manifest.fingerprint()));
+    StageResult report = new PmdReportStage(context, figures, inputs, comparison.stages()).run();
+    Path reportDir = runDir(context, List.of(report), PmdReportStage.NAME);
+    String html = Files.readString(reportDir.resolve("report.html"));
+    assertThat(html).contains(PmdReportStage.TITLE, "grade 1l-feature-kd", "Stage times");
+    var json = new ObjectMapper().readTree(reportDir.resolve(PmdReportStage.RESULTS).toFile());
+    assertThat(json.get("models")).hasSize(2 + comparison.grades().size());
+    assertThat(new PmdReportStage(new StageContext(SharedSpark.session(), c, false), figures, inputs, comparison.stages()).run().skipped()).isTrue();
     for (PmdGrades.Grade g : comparison.grades()) {
       double mrr = meanReciprocalRank(context, results, "pmd-rank-" + g.id());
+      assertThat(json.get("models").get(2 + comparison.grades().indexOf(g)).get("mrr").asDouble()).isCloseTo(mrr, within(1e-9));
       assertThat(number(m.get("pmd-rank-" + g.id()), "test.mrr").doubleValue()).isCloseTo(mrr, within(1e-9));
       assertThat(table).contains(String.format(Locale.ROOT, "| grade %s | ", g.id())).contains(String.format(Locale.ROOT, "| %.4f |", mrr));
     }
