@@ -146,22 +146,10 @@ public final class LearningCurve {
         List<Stage> stages = new ArrayList<>(Chain.teacher(context(kdConfig)));
         stages.addAll(Chain.student(context(kdConfig)));
         stages.addAll(Chain.student(context(labelsConfig)).subList(1, 4));
-        Map<String, Object> kd = null;
-        Map<String, Object> labels = null;
-        double kdValidation = Double.NaN;
-        for (Stage stage : stages) {
-          StageResult result = stage.run();
-          if (stage instanceof EvaluateStage) {
-            if (StudentMode.parse(String.valueOf(result.manifest().metrics().get("studentMode"))) == StudentMode.KD) {
-              kd = result.manifest().metrics();
-            } else {
-              labels = result.manifest().metrics();
-            }
-          }
-          if (stage instanceof TrainStudentStage && stage.output().dir().toString().equals(new TrainStudentStage(context(kdConfig)).output().dir().toString())) {
-            kdValidation = ((Number) result.manifest().metrics().get("validationAccuracy")).doubleValue();
-          }
-        }
+        ChainFigures figures = runChain(stages, kdConfig);
+        Map<String, Object> kd = figures.kd();
+        Map<String, Object> labels = figures.labels();
+        double kdValidation = figures.kdValidation();
         double tfidfLabels = Double.NaN;
         double tfidfKd = Double.NaN;
         double tfidfKdValidation = Double.NaN;
@@ -193,17 +181,32 @@ public final class LearningCurve {
     LOG.info("learning curve: {} labels per class, seed {}, teacher {} -> {}", budget, seed, kind, kdConfig.workDir);
     List<Stage> stages = new ArrayList<>(Chain.teacher(context(kdConfig)));
     stages.addAll(Chain.student(context(kdConfig)));
+    ChainFigures figures = runChain(stages, kdConfig);
+    return new Cell(kind.toString(), budget, seed, accuracy(figures.kd(), "teacher"), labelsOnly, accuracy(figures.kd(), "student"), Double.NaN, Double.NaN, figures.kdValidation(), Double.NaN);
+  }
+
+  /** What a cell reads from its chain: the KD and labels-only evaluations (null when not run) and the KD student's validation accuracy. */
+  private record ChainFigures(Map<String, Object> kd, Map<String, Object> labels, double kdValidation) {}
+
+  /** Runs {@code stages} (each resumes or skips) and reads the cell's figures from their manifests. */
+  private ChainFigures runChain(List<Stage> stages, DistillConfig kdConfig) {
+    String kdStudent = new TrainStudentStage(context(kdConfig)).output().dir().toString();
     Map<String, Object> kd = null;
+    Map<String, Object> labels = null;
     double kdValidation = Double.NaN;
     for (Stage stage : stages) {
       StageResult result = stage.run();
       if (stage instanceof EvaluateStage) {
-        kd = result.manifest().metrics();
-      } else if (stage instanceof TrainStudentStage) {
+        if (StudentMode.parse(String.valueOf(result.manifest().metrics().get("studentMode"))) == StudentMode.KD) {
+          kd = result.manifest().metrics();
+        } else {
+          labels = result.manifest().metrics();
+        }
+      } else if (stage instanceof TrainStudentStage && stage.output().dir().toString().equals(kdStudent)) {
         kdValidation = ((Number) result.manifest().metrics().get("validationAccuracy")).doubleValue();
       }
     }
-    return new Cell(kind.toString(), budget, seed, accuracy(kd, "teacher"), labelsOnly, accuracy(kd, "student"), Double.NaN, Double.NaN, kdValidation, Double.NaN);
+    return new ChainFigures(kd, labels, kdValidation);
   }
 
   private StageContext context(DistillConfig c) {
@@ -221,6 +224,27 @@ public final class LearningCurve {
       return "-";
     }
     return MeanStd.of(values).format();
+  }
+
+  /**
+   * One row of the curve: the cells of one teacher kind at one budget and their mean ± std over
+   * seeds (teacher, labels-only student, KD student).
+   */
+  public record Row(String teacherKind, int labelsPerClass, List<Cell> cells, MeanStd teacher, MeanStd labelsOnly, MeanStd kd) {}
+
+  /** The curve's rows, by teacher kind (first appearance) then budget; only (kind, budget) pairs with cells. */
+  public static List<Row> rows(List<Cell> cells) {
+    List<Row> out = new ArrayList<>();
+    for (String kind : kinds(cells)) {
+      for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().sorted().toList()) {
+        List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget && c.teacherKind().equals(kind)).toList();
+        if (!row.isEmpty()) {
+          out.add(new Row(kind, budget, row, MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray()), MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray()),
+              MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray())));
+        }
+      }
+    }
+    return out;
   }
 
   /** The teacher kinds among {@code cells}, in order of first appearance. */
@@ -242,32 +266,23 @@ public final class LearningCurve {
         .append("| labels/class | seeds | teacher | labels-only student | KD student | KD / teacher | KD - labels-only | TF-IDF labels-only | TF-IDF KD |"
             + " validation: KD student / TF-IDF KD |\n");
     out.append(several ? "|---" : "").append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    for (String kind : kinds) {
-      for (int budget : cells.stream().map(Cell::labelsPerClass).distinct().sorted().toList()) {
-        List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget && c.teacherKind().equals(kind)).toList();
-        if (row.isEmpty()) {
-          continue;
-        }
-        MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
-        MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
-        MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
-        out.append(several ? "| " + kind + " " : "")
-            .append(
-                String.format(
-                    Locale.ROOT,
-                    "| %d | %d | %s | %s | %s | %s | %+.3f | %s | %s | %s / %s |%n",
-                    budget,
-                    row.size(),
-                    teacher.format(),
-                    labels.format(),
-                    kd.format(),
-                    share(kd.mean(), teacher.mean()),
-                    kd.mean() - labels.mean(),
-                    cell(row, Cell::tfidfLabelsOnly),
-                    cell(row, Cell::tfidfKd),
-                    cell(row, Cell::kdValidation),
-                    cell(row, Cell::tfidfKdValidation)));
-      }
+    for (Row r : rows(cells)) {
+      out.append(several ? "| " + r.teacherKind() + " " : "")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %d | %s | %s | %s | %s | %+.3f | %s | %s | %s / %s |%n",
+                  r.labelsPerClass(),
+                  r.cells().size(),
+                  r.teacher().format(),
+                  r.labelsOnly().format(),
+                  r.kd().format(),
+                  share(r.kd().mean(), r.teacher().mean()),
+                  r.kd().mean() - r.labelsOnly().mean(),
+                  cell(r.cells(), Cell::tfidfLabelsOnly),
+                  cell(r.cells(), Cell::tfidfKd),
+                  cell(r.cells(), Cell::kdValidation),
+                  cell(r.cells(), Cell::tfidfKdValidation)));
     }
     return out.toString();
   }
@@ -281,15 +296,15 @@ public final class LearningCurve {
   public static List<String> verdict(List<Cell> cells, int budget) {
     List<String> out = new ArrayList<>();
     List<String> kinds = kinds(cells);
-    for (String kind : kinds) {
-      List<Cell> row = cells.stream().filter(c -> c.labelsPerClass() == budget && c.teacherKind().equals(kind)).toList();
-      if (row.isEmpty()) {
+    for (Row r : rows(cells)) {
+      if (r.labelsPerClass() != budget) {
         continue;
       }
+      String kind = r.teacherKind();
       String where = kinds.size() > 1 ? String.format(Locale.ROOT, "at %d labels/class, teacher %s", budget, kind) : String.format(Locale.ROOT, "at %d labels/class", budget);
-      MeanStd teacher = MeanStd.of(row.stream().mapToDouble(Cell::teacher).toArray());
-      MeanStd labels = MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray());
-      MeanStd kd = MeanStd.of(row.stream().mapToDouble(Cell::kd).toArray());
+      MeanStd teacher = r.teacher();
+      MeanStd labels = r.labelsOnly();
+      MeanStd kd = r.kd();
       double margin = kd.mean() - labels.mean();
       double stds = (Double.isNaN(kd.std()) ? 0 : kd.std()) + (Double.isNaN(labels.std()) ? 0 : labels.std());
       out.add(String.format(Locale.ROOT, "%s: KD - labels-only = %+.4f vs std(KD) + std(labels-only) = %.4f: %s",

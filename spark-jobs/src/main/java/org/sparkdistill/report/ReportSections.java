@@ -120,19 +120,20 @@ public final class ReportSections {
     for (String kind : kinds) {
       double[][] mean = new double[3][budgets.size()];
       double[][] spread = new double[3][budgets.size()];
-      for (int i = 0; i < budgets.size(); i++) {
-        int b = budgets.get(i);
-        List<LearningCurve.Cell> row = cells.stream().filter(c -> c.labelsPerClass() == b && c.teacherKind().equals(kind)).toList();
-        MeanStd[] ms = {
-          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::teacher).toArray()),
-          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::labelsOnly).toArray()),
-          MeanStd.of(row.stream().mapToDouble(LearningCurve.Cell::kd).toArray())
-        };
+      for (double[] m : mean) {
+        java.util.Arrays.fill(m, Double.NaN);
+      }
+      for (LearningCurve.Row r : LearningCurve.rows(cells)) {
+        if (!r.teacherKind().equals(kind)) {
+          continue;
+        }
+        int i = budgets.indexOf(r.labelsPerClass());
+        MeanStd[] ms = {r.teacher(), r.labelsOnly(), r.kd()};
         for (int k = 0; k < 3; k++) {
           mean[k][i] = ms[k].mean();
           spread[k][i] = Double.isNaN(ms[k].std()) ? 0 : ms[k].std();
         }
-        List<String> cellsOfRow = new ArrayList<>(List.of(String.valueOf(b), String.valueOf(row.size()), ms[0].format(), ms[1].format(), ms[2].format(),
+        List<String> cellsOfRow = new ArrayList<>(List.of(String.valueOf(r.labelsPerClass()), String.valueOf(r.cells().size()), ms[0].format(), ms[1].format(), ms[2].format(),
             LearningCurve.share(ms[2].mean(), ms[0].mean()), signed(ms[2].mean() - ms[1].mean())));
         if (several) {
           cellsOfRow.add(0, kind);
