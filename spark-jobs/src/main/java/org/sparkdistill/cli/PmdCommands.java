@@ -62,25 +62,43 @@ final class PmdCommands {
           + " and each smaller grade's baselines (trained alone, score-only KD, feature KD without masking), each ranked (pmd-rank-<id>); prints the table."
           + " Finished stages are skipped, so a rerun resumes at the first unfinished grade.")
   static final class Pmd extends StageCommand {
-    private org.sparkdistill.method.pmd.PmdComparison comparison;
+    private final List<org.sparkdistill.method.pmd.PmdComparison> runs = new java.util.ArrayList<>();
+    private final List<Long> seeds = new java.util.ArrayList<>();
+    private final List<List<Stage>> chains = new java.util.ArrayList<>();
 
     @Override
     protected List<Stage> stages(StageContext context) {
-      comparison = org.sparkdistill.method.pmd.PmdComparison.of(context);
-      return comparison.stages();
+      List<Stage> all = new java.util.ArrayList<>();
+      for (StageContext seed : org.sparkdistill.method.pmd.PmdComparison.seedContexts(context)) {
+        org.sparkdistill.method.pmd.PmdComparison run = org.sparkdistill.method.pmd.PmdComparison.of(seed);
+        runs.add(run);
+        seeds.add(seed.config().pmd.finetune.seed);
+        chains.add(run.stages());
+        all.addAll(run.stages());
+      }
+      return all;
     }
 
     @Override
     protected void report(StageContext context, List<StageResult> results) {
-      org.sparkdistill.method.pmd.PmdComparison.Results r = comparison.results(context.spark(), results, context.config());
+      List<org.sparkdistill.method.pmd.PmdComparison.Results> perSeed = new java.util.ArrayList<>();
       java.util.Map<String, String> inputs = new java.util.LinkedHashMap<>();
-      for (StageResult s : results) {
-        inputs.put(s.stage(), s.manifest().fingerprint());
+      int at = 0;
+      for (int i = 0; i < runs.size(); i++) {
+        List<StageResult> mine = results.subList(at, at + chains.get(i).size());
+        at += chains.get(i).size();
+        perSeed.add(runs.get(i).results(context.spark(), mine, runs.get(i).context().config()));
+        for (StageResult s : mine) {
+          inputs.put(s.path(), s.manifest().fingerprint());
+        }
       }
-      StageResult report = new org.sparkdistill.method.pmd.PmdReportStage(context, r, inputs, comparison.stages()).run();
+      org.sparkdistill.method.pmd.PmdComparison.Pooled pooled =
+          org.sparkdistill.method.pmd.PmdComparison.pool(seeds, runs, perSeed, context.config().pmd.grades.bootstrapSamples, context.config().pmd.finetune.seed);
+      List<Stage> stages = chains.stream().flatMap(List::stream).toList();
+      StageResult report = new org.sparkdistill.method.pmd.PmdReportStage(context, pooled, inputs, stages).run();
       System.out.println(report.summary());
       System.out.println();
-      System.out.print(org.sparkdistill.method.pmd.PmdComparison.markdown(r));
+      System.out.print(org.sparkdistill.method.pmd.PmdComparison.markdown(pooled));
     }
   }
 

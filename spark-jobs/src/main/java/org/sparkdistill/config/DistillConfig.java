@@ -968,6 +968,10 @@ public final class DistillConfig {
 
     @Setting(doc = "Paired bootstrap resamples of the test queries for each grade's MRR difference against its same-size baselines.", min = 0)
     public int bootstrapSamples = 1000;
+
+    @Setting(doc = "Seeds of the pmd command: each seed (pmd.finetune.seed: samples, shuffling, dropout, masks) trains the teacher, grades and baselines under"
+        + " <workDir>/seed-<s>, the graph and zero-shot baseline shared; the table gives mean ± std and pools the bootstrap over seeds. Empty: one run in workDir.")
+    public List<Long> seeds = new ArrayList<>();
   }
 
   /**

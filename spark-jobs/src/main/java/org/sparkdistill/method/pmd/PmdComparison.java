@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdistill.config.DistillConfig;
+import org.sparkdistill.evaluate.MeanStd;
 import org.sparkdistill.kg.FilteredRanking;
 import org.sparkdistill.kg.KgGraphStage;
 import org.sparkdistill.kg.KgSchemas;
@@ -41,9 +42,43 @@ public final class PmdComparison {
 
   private final List<Stage> stages = new ArrayList<>();
   private final List<PmdGrades.Grade> grades;
+  /** Test reciprocal ranks per grade id, ordered by query id, filled by {@link #results}. */
+  private final Map<String, double[]> reciprocalRanks = new HashMap<>();
 
-  private PmdComparison(List<PmdGrades.Grade> grades) {
+  private final StageContext context;
+
+  private PmdComparison(List<PmdGrades.Grade> grades, StageContext context) {
     this.grades = grades;
+    this.context = context;
+  }
+
+  /** The context its stages run in (its seed's configuration). */
+  public StageContext context() {
+    return context;
+  }
+
+  /**
+   * One context per seed of {@code pmd.grades.seeds}: {@code pmd.finetune.seed} set to the seed,
+   * {@code workDir} {@code <workDir>/seed-<s>}, the graph and the zero-shot baseline (which no seed
+   * changes) at the run's own outputs, so they are built once; each its own stage graph. Without
+   * seeds, {@code context} itself.
+   */
+  public static List<StageContext> seedContexts(StageContext context) {
+    DistillConfig c = context.config();
+    if (c.pmd.grades.seeds.isEmpty()) {
+      return List.of(context);
+    }
+    List<StageContext> out = new ArrayList<>();
+    for (long seed : c.pmd.grades.seeds) {
+      DistillConfig s = c.copy();
+      s.pmd.finetune.seed = seed;
+      s.workDir = new Path(c.workDir, "seed-" + seed).toString();
+      for (String shared : List.of(KgGraphStage.NAME, ZeroShotStage.NAME)) {
+        s.outputs.put(shared, c.outputs.getOrDefault(shared, new Path(c.workDir, shared).toString()));
+      }
+      out.add(new StageContext(context.spark(), s, context.overwrite(), context.rebuild()));
+    }
+    return out;
   }
 
   /** The chain for {@code context}'s configuration (the encoder file is read for its layer count). */
@@ -51,8 +86,9 @@ public final class PmdComparison {
     DistillConfig c = context.config();
     String onnx = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), ModelFiles.sessionConf()).localPath().toString();
     int encoderLayers = BertWeights.fromOnnx(java.nio.file.Path.of(onnx), c.pmd.finetune.attentionHeads).shape().layers();
-    PmdComparison out = new PmdComparison(PmdGrades.of(c.pmd.grades, encoderLayers));
-    context = context.rebuilding(downstreamRebuilds(out.grades, context.rebuild()));
+    List<PmdGrades.Grade> grades = PmdGrades.of(c.pmd.grades, encoderLayers);
+    context = context.rebuilding(downstreamRebuilds(grades, context.rebuild()));
+    PmdComparison out = new PmdComparison(grades, context);
     out.stages.add(new KgGraphStage(context));
     out.stages.add(new ZeroShotStage(context));
     BiEncoderFineTuneStage teacher = new BiEncoderFineTuneStage(context);
@@ -141,10 +177,10 @@ public final class PmdComparison {
       if (g.variant() != PmdGrades.Variant.PMD) {
         continue;
       }
-      double[] mine = reciprocalRanks(spark, byStage.get(RANK_PREFIX + g.id()));
+      double[] mine = ranks(spark, byStage, g.id());
       for (PmdGrades.Grade b : grades) {
         if (b.variant() != PmdGrades.Variant.PMD && b.id().startsWith(g.id() + "-")) {
-          differences.add(new Difference(g.id(), b.variant().id, Bootstrap.paired(mine, reciprocalRanks(spark, byStage.get(RANK_PREFIX + b.id())), c.pmd.grades.bootstrapSamples, c.pmd.finetune.seed)));
+          differences.add(new Difference(g.id(), b.variant().id, Bootstrap.paired(mine, ranks(spark, byStage, b.id()), c.pmd.grades.bootstrapSamples, c.pmd.finetune.seed)));
         }
       }
     }
@@ -153,7 +189,88 @@ public final class PmdComparison {
     return new Results(graph, models, differences, c.pmd.grades.bootstrapSamples, smallest.id(), num(s, "test.mrr") / num(teacher, "test.mrr"), num(s, "parameters") / num(teacher, "parameters"));
   }
 
-  /** The comparison's tables (Markdown), what the {@code pmd} command prints. */
+  private double[] ranks(SparkSession spark, Map<String, StageResult> byStage, String id) {
+    return reciprocalRanks.computeIfAbsent(id, k -> reciprocalRanks(spark, byStage.get(RANK_PREFIX + k)));
+  }
+
+  /** A model's figures over seeds. */
+  public record SeedRow(String model, String variant, String layers, String parameters, MeanStd mrr, MeanStd hits1, MeanStd hits3, MeanStd hits10, MeanStd textsPerSecond) {}
+
+  /**
+   * The comparison over seeds.
+   *
+   * @param seeds the seeds, in run order
+   * @param models each model's mean ± std over seeds
+   * @param differences each grade against each baseline, the bootstrap over every (seed, test query) pair pooled
+   * @param mrrShare the smallest grade's share of the teacher's MRR over seeds
+   * @param perSeed each seed's own figures
+   */
+  public record Pooled(List<Long> seeds, String graph, List<SeedRow> models, List<Difference> differences, int bootstrapSamples, String smallest, MeanStd mrrShare, double parameterShare, List<Results> perSeed) {}
+
+  /**
+   * Pools {@code runs} (one comparison per seed, each after {@link #results}): means and standard
+   * deviations per model, and per grade and baseline a paired bootstrap over the test queries of
+   * every seed together (each seed's queries paired with the same seed's baseline).
+   */
+  public static Pooled pool(List<Long> seeds, List<PmdComparison> runs, List<Results> results, int samples, long bootstrapSeed) {
+    Results first = results.get(0);
+    List<SeedRow> models = new ArrayList<>();
+    for (int i = 0; i < first.models().size(); i++) {
+      int row = i;
+      java.util.function.Function<java.util.function.ToDoubleFunction<ModelRow>, MeanStd> over = f -> MeanStd.of(results.stream().mapToDouble(r -> f.applyAsDouble(r.models().get(row))).toArray());
+      ModelRow m = first.models().get(i);
+      models.add(new SeedRow(m.model(), m.variant(), m.layers(), m.parameters(), over.apply(ModelRow::mrr), over.apply(ModelRow::hits1), over.apply(ModelRow::hits3), over.apply(ModelRow::hits10), over.apply(ModelRow::textsPerSecond)));
+    }
+    List<Difference> differences = new ArrayList<>();
+    for (Difference d : first.differences()) {
+      List<double[]> a = new ArrayList<>();
+      List<double[]> b = new ArrayList<>();
+      for (PmdComparison run : runs) {
+        a.add(run.reciprocalRanks.get(d.grade()));
+        b.add(run.reciprocalRanks.get(d.grade() + "-" + d.baseline()));
+      }
+      differences.add(new Difference(d.grade(), d.baseline(), Bootstrap.paired(concat(a), concat(b), samples, bootstrapSeed)));
+    }
+    MeanStd share = MeanStd.of(results.stream().mapToDouble(Results::mrrShare).toArray());
+    return new Pooled(List.copyOf(seeds), first.graph(), models, differences, samples, first.smallest(), share, first.parameterShare(), List.copyOf(results));
+  }
+
+  private static double[] concat(List<double[]> parts) {
+    return parts.stream().flatMapToDouble(java.util.Arrays::stream).toArray();
+  }
+
+  /** {@code "0.1234 ± 0.0056"}, or {@code "0.1234"} for one seed. */
+  static String format(MeanStd v, String pattern) {
+    String mean = String.format(Locale.ROOT, pattern, v.mean());
+    return v.n() == 1 ? mean : mean + " ± " + String.format(Locale.ROOT, pattern, v.std());
+  }
+
+  /** The pooled tables (Markdown), what the {@code pmd} command prints. */
+  public static String markdown(Pooled p) {
+    StringBuilder out = new StringBuilder();
+    out.append("PMD on ").append(p.graph()).append("; seeds ").append(p.seeds()).append(p.seeds().size() > 1 ? " (mean ± std)" : "").append(String.format(Locale.ROOT, "%n%n"));
+    out.append("| model | variant | layers | parameters | MRR | H@1 | H@3 | H@10 | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (SeedRow m : p.models()) {
+      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", m.model(), m.variant(), m.layers(), m.parameters(),
+          format(m.mrr(), "%.4f"), format(m.hits1(), "%.4f"), format(m.hits3(), "%.4f"), format(m.hits10(), "%.4f"), format(m.textsPerSecond(), "%.1f")));
+    }
+    out.append("\nPaired bootstrap of the test MRR difference (grade minus baseline, ").append(p.bootstrapSamples())
+        .append(" resamples of the test queries of all seeds, each paired within its seed, 95% interval):\n\n");
+    out.append("| grade | baseline | Δ MRR | 95% interval | excludes 0 |\n|---|---|---:|---|---|\n");
+    for (Difference d : p.differences()) {
+      out.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f] | %s |%n", d.grade(), d.baseline(), d.bootstrap().mean(), d.bootstrap().low(), d.bootstrap().high(), d.excludesZero() ? "yes" : "no"));
+    }
+    out.append(String.format(Locale.ROOT, "%n%s%n", smallestSentence(p)));
+    return out.toString();
+  }
+
+  /** The smallest grade's share of the teacher beside the paper's. */
+  static String smallestSentence(Pooled p) {
+    return String.format(Locale.ROOT, "The smallest grade (%s) keeps %s%% of the teacher's test MRR with %.1f%% of its parameters; the paper's PMD-3 on WN18RR keeps %.1f%% (62.8 of 67.1) with %.1f%%.",
+        p.smallest(), format(new MeanStd(100 * p.mrrShare().mean(), p.mrrShare().n() == 1 ? Double.NaN : 100 * p.mrrShare().std(), p.mrrShare().n()), "%.1f"), 100 * p.parameterShare(), 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE);
+  }
+
+  /** The comparison's tables (Markdown) for one seed. */
   public static String markdown(Results r) {
     StringBuilder out = new StringBuilder();
     out.append("PMD on ").append(r.graph()).append(String.format(Locale.ROOT, "%n%n"));

@@ -40,7 +40,7 @@ public final class PmdReportStage extends Stage {
   public static final String TITLE = "PMD: knowledge graph completion";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final PmdComparison.Results results;
+  private final PmdComparison.Pooled results;
   private final SortedMap<String, String> inputs;
   private final List<Stage> stages;
 
@@ -48,7 +48,7 @@ public final class PmdReportStage extends Stage {
    * @param inputs stage → fingerprint of every output the results come from
    * @param stages the chain's stages (their times)
    */
-  public PmdReportStage(StageContext context, PmdComparison.Results results, Map<String, String> inputs, List<Stage> stages) {
+  public PmdReportStage(StageContext context, PmdComparison.Pooled results, Map<String, String> inputs, List<Stage> stages) {
     super(context);
     this.results = results;
     this.inputs = new TreeMap<>(inputs);
@@ -69,7 +69,7 @@ public final class PmdReportStage extends Stage {
   public StagePlan plan() {
     StagePlan plan = StagePlan.of(NAME);
     inputs.forEach(plan::input);
-    return plan.settings(context.config(), "pmd.grades.bootstrapSamples");
+    return plan.settings(context.config(), "pmd.grades.bootstrapSamples", "pmd.grades.seeds");
   }
 
   @Override
@@ -94,22 +94,23 @@ public final class PmdReportStage extends Stage {
   }
 
   /** The page: PMD's section, then the stage times. */
-  public static String render(DistillConfig c, PmdComparison.Results r, List<StageTimes.Entry> times) {
+  public static String render(DistillConfig c, PmdComparison.Pooled r, List<StageTimes.Entry> times) {
     List<ReportSection> sections = new ArrayList<>();
     sections.add(section(r));
     sections.add(ReportSections.stageTimes(times));
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("graph", r.graph());
-    facts.put("smallest grade", String.format(Locale.ROOT, "%s: %.1f%% of the teacher's MRR, %.1f%% of its parameters", r.smallest(), 100 * r.mrrShare(), 100 * r.parameterShare()));
+    facts.put("seeds", String.valueOf(r.seeds()));
+    facts.put("smallest grade", String.format(Locale.ROOT, "%s: %.1f%% of the teacher's MRR, %.1f%% of its parameters", r.smallest(), 100 * r.mrrShare().mean(), 100 * r.parameterShare()));
     String subtitle = String.format(Locale.ROOT, "knowledge graph %s, encoder %s, work directory %s", c.kg.source, c.encoder.model, c.workDir);
     return HtmlReport.render("PMD: progressive distillation for knowledge graph completion", subtitle, facts, sections);
   }
 
   /** PMD's section: the models table and the paired bootstrap table. */
-  public static ReportSection section(PmdComparison.Results r) {
-    Table.Builder models = Table.builder("Test ranking over all entities (filtered), " + r.graph(), "model", "variant", "layers", "parameters", "MRR", "H@1", "H@3", "H@10", "texts/s");
-    for (PmdComparison.ModelRow m : r.models()) {
-      models.row(m.model(), m.variant(), m.layers(), m.parameters(), f4(m.mrr()), f4(m.hits1()), f4(m.hits3()), f4(m.hits10()), String.format(Locale.ROOT, "%.1f", m.textsPerSecond()));
+  public static ReportSection section(PmdComparison.Pooled r) {
+    Table.Builder models = Table.builder("Test ranking over all entities (filtered), " + r.graph() + ", seeds " + r.seeds(), "model", "variant", "layers", "parameters", "MRR", "H@1", "H@3", "H@10", "texts/s");
+    for (PmdComparison.SeedRow m : r.models()) {
+      models.row(m.model(), m.variant(), m.layers(), m.parameters(), f4(m.mrr()), f4(m.hits1()), f4(m.hits3()), f4(m.hits10()), PmdComparison.format(m.textsPerSecond(), "%.1f"));
     }
     Table.Builder diffs = Table.builder("Grade minus same-size baseline, test MRR; paired bootstrap over the test queries (" + r.bootstrapSamples() + " resamples, 95%)", "grade", "baseline", "Δ MRR", "95% interval", "excludes 0");
     for (PmdComparison.Difference d : r.differences()) {
@@ -120,7 +121,7 @@ public final class PmdReportStage extends Stage {
     return ReportSection.of(TITLE, intro, List.of(models.build(), diffs.build()), List.of());
   }
 
-  private static String f4(double v) {
-    return String.format(Locale.ROOT, "%.4f", v);
+  private static String f4(org.sparkdistill.evaluate.MeanStd v) {
+    return PmdComparison.format(v, "%.4f");
   }
 }

@@ -104,7 +104,8 @@ class PmdComparisonTest {
     assertThat(m.get("pmd-grade-1l-alone").metrics()).doesNotContainKey("teacher");
     assertThat(history(context, results, "pmd-grade-1l-alone", "trainScore")).isNaN();
 
-    PmdComparison.Results figures = comparison.results(SharedSpark.session(), results, c);
+    PmdComparison.Results oneSeed = comparison.results(SharedSpark.session(), results, c);
+    PmdComparison.Pooled figures = PmdComparison.pool(List.of(c.pmd.finetune.seed), List.of(comparison), List.of(oneSeed), 200, 1);
     String table = PmdComparison.markdown(figures);
     Map<String, String> inputs = new LinkedHashMap<>();
     m.forEach((stage, manifest) -> inputs.put(stage, manifest.fingerprint()));
@@ -117,7 +118,7 @@ class PmdComparisonTest {
     assertThat(new PmdReportStage(new StageContext(SharedSpark.session(), c, false), figures, inputs, comparison.stages()).run().skipped()).isTrue();
     for (PmdGrades.Grade g : comparison.grades()) {
       double mrr = meanReciprocalRank(context, results, "pmd-rank-" + g.id());
-      assertThat(json.get("models").get(2 + comparison.grades().indexOf(g)).get("mrr").asDouble()).isCloseTo(mrr, within(1e-9));
+      assertThat(json.get("models").get(2 + comparison.grades().indexOf(g)).get("mrr").get("mean").asDouble()).isCloseTo(mrr, within(1e-9));
       assertThat(number(m.get("pmd-rank-" + g.id()), "test.mrr").doubleValue()).isCloseTo(mrr, within(1e-9));
       assertThat(table).contains(String.format(Locale.ROOT, "| grade %s | ", g.id())).contains(String.format(Locale.ROOT, "| %.4f |", mrr));
     }
@@ -126,6 +127,16 @@ class PmdComparisonTest {
     for (Stage s : PmdComparison.of(new StageContext(SharedSpark.session(), c, false)).stages()) {
       assertThat(s.run().skipped()).as(s.name()).isTrue();
     }
+
+    // pmd.grades.seeds: one work directory per seed, the graph and zero-shot baseline shared with the run's
+    DistillConfig seeded = c.copy();
+    seeded.pmd.grades.seeds = new ArrayList<>(List.of(4L, 5L));
+    List<StageContext> perSeed = PmdComparison.seedContexts(new StageContext(SharedSpark.session(), seeded, false));
+    assertThat(perSeed).hasSize(2);
+    assertThat(perSeed.get(1).config().pmd.finetune.seed).isEqualTo(5L);
+    assertThat(perSeed.get(1).config().workDir).isEqualTo(work.resolve("seed-5").toString().replace(work.toString(), c.workDir));
+    assertThat(perSeed.get(0).output("kg-graph").dir().toString()).isEqualTo(context.output("kg-graph").dir().toString());
+    assertThat(perSeed.get(0).output("pmd-finetune").dir().toString()).isNotEqualTo(context.output("pmd-finetune").dir().toString());
 
     // a parameters file replaced after publication, outside Hadoop (as on a store without checksum files): only the manifest's sha256 can tell
     Path params = paramsFile(context, results, "pmd-grade-2l");
