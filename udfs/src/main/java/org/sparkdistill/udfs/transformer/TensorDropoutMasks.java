@@ -40,7 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A row's mask depends only on (row key, pass, site seed, element index): not on the other rows
  * of the batch, its padding (attention masks index the full maxLength grid and keep the batch's
  * [length, length] corner, hidden-state masks index position·hidden + j), the thread, or libtorch's
- * generator; CPU and GPU compute the same bits (every float64 step is exact).
+ * generator. Every float64 step is exact (no rounding anywhere before the final float32 scale), so
+ * another device should compute the same bits; checked on CPU only (no GPU here).
  *
  * <p>Cost: the index table, 8 bytes per index of the largest grid (heads·maxLength² or
  * maxLength·hidden: 393 KB at 12 heads and 64 tokens, 25 MB at 512 tokens), built on first use in
