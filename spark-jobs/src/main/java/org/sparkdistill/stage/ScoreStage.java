@@ -42,7 +42,8 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  *       encode and score in one pass: K + 1 forwards per batch.
  *   <li>{@code teacher.kind: finetune}: the fine-tuned encoder + head over the prepared texts; MC
  *       dropout over the head and the top {@code teacher.finetune.mcLayers} layers with masks from
- *       (row id, pass, site, layer, seed): one forward plus K forwards of the top layers per batch.
+ *       (row id, pass, site, layer, seed), computed in tensor ops (the plan's {@link #MC_MASKS}
+ *       names the generator): one forward plus K forwards of the top layers per batch.
  * </ul>
  */
 public final class ScoreStage extends Stage {

@@ -20,8 +20,8 @@ import org.sparkdistill.udfs.uncertainty.DropoutMask;
  *
  * <p>Cost per row and pass, in Java: one {@code nextDouble()} per masked element, i.e. for each MC
  * layer 2·L·hidden + heads·maxLength² (at 64 tokens, 12 heads, 384 wide: about 100,000), plus a
- * copy of each site's mask into native memory and one element-wise multiply in libtorch: about 20
- * ns per element on one CPU thread, a third to a half of whole-model MC time. {@link
+ * copy of each site's mask into native memory and one element-wise multiply in libtorch: about 4
+ * ns per element on one CPU thread, about a tenth of whole-model MC time. {@link
  * TensorSeededDropout} ({@link McMasks#TENSOR}, the fine-tuned teacher's default) computes the
  * encoder's masks in tensor ops instead; this class stays as the baseline ({@link McMasks#JAVA})
  * and draws its head mask.

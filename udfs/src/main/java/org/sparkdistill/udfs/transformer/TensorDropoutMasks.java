@@ -29,9 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       float64 {@code U(i)·2^-26}.
  *   <li>{@code a} (odd) and {@code c}, 26 bits each: per row and per (pass, site, layer, seed), from
  *       SplitMix64 finalisers of (row key, pass, site seed) in Java, one pair per row (nanoseconds).
- *       With distinct U values, {@code (a, c) ↦ k} is Dietzfelbinger's multiply-add hashing:
- *       two elements' drop decisions are pairwise independent over the keys, and a row, pass, site
- *       or layer with another key draws an unrelated mask.
+ *       With distinct U values and the decision on k's top bits, {@code U ↦ k} is a member of
+ *       Dietzfelbinger's multiply-add-shift family: over the keys, two elements' drop decisions
+ *       are close to independent, and a row, pass, site or layer with another key draws an
+ *       unrelated mask (the tests bound the agreement of each pair of neighbours).
  *   <li>Per element, in float64: {@code a·U + c·2^-26} (both products exact: below 2^53), minus its
  *       floor (exact), compared with {@code rate}: five element-wise ops, no integer division. The
  *       tests check these ops against a {@link java.math.BigInteger} reference of the formula.
@@ -45,10 +46,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Cost: the index table, 8 bytes per index of the largest grid (heads·maxLength² or
  * maxLength·hidden: 393 KB at 12 heads and 64 tokens, 25 MB at 512 tokens), built on first use in
- * about a millisecond per 100,000 indices on one CPU thread; per masked site a few float64 passes
- * over the activations (about 3 ns per element on one CPU thread, against about 20 for the Java
- * masks of {@link SeededDropout}, which also copy the mask into native memory). Thread-safe: the
- * table and its views are read only.
+ * about 9 ms per 100,000 indices on one CPU thread (8 ms at 64 tokens, 0.3 s at 512); per masked
+ * site a few float64 passes over the activations: about 2.5 ns per element on one CPU thread,
+ * against 4.0 for the Java masks of {@link SeededDropout}, which also copy each mask into native
+ * memory ({@code bench/McMaskBenchmark}: 24 against 40 ms per whole-model pass of a batch of 16 at
+ * 64 tokens, about a tenth of whole-model MC time either way). Thread-safe: the table and its
+ * views are read only.
  *
  * <p><b>Cache contract.</b> {@link #VERSION} names this formula; {@code score}'s plan records it,
  * so changing any constant or step here must change {@link #VERSION}.
