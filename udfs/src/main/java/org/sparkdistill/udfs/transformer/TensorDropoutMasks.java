@@ -38,6 +38,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *       tests check these ops against a {@link java.math.BigInteger} reference of the formula.
  * </ul>
  *
+ * <p>Why float64 and not int64 (DJL's NDArray has no bitwise ops, so a hash is built from
+ * multiply, add and a reduction): libtorch's int64 remainder on CPU is a scalar division per
+ * element. The same per-element step in int64 (multiply, add, remainder by a prime below 2^31)
+ * took about 6.6 ms on a [16, 12, 64, 64] attention site here against 2.2 to 2.6 ms for this one,
+ * whose reduction is a vectorised floor and subtract; the int64 remainder is kept for the table,
+ * built once.
+ *
  * <p>A row's mask depends only on (row key, pass, site seed, element index): not on the other rows
  * of the batch, its padding (attention masks index the full maxLength grid and keep the batch's
  * [length, length] corner, hidden-state masks index position·hidden + j), the thread, or libtorch's

@@ -138,6 +138,29 @@ class FineTuneTrainerTest {
     assertThatThrownBy(() -> teacher.score(all, keys(ids), 4, 99, 1, null)).hasMessageContaining("masks must be one of [JAVA, TENSOR], got null");
   }
 
+  /** Two task threads scoring at once on a fresh teacher (its tensor-mask table built lazily) get the bits of one thread. */
+  @Test
+  void twoThreadsDrawTheSameTensorMasks() throws Exception {
+    List<String> ids = validation.ids().subList(0, 3);
+    TokenizedBatch batch = tokenizer.tokenize(validation.texts().subList(0, 3), ids);
+    float[] expected;
+    try (FineTunedTeacher alone = FineTunedTeacher.of(model, meta, manager.newSubManager())) {
+      expected = alone.score(batch, keys(ids), 3, 5, 6).mc().get(1).meanProbabilities();
+    }
+    try (FineTunedTeacher shared = FineTunedTeacher.of(model, meta, manager.newSubManager())) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        java.util.concurrent.Callable<float[]> task = () -> shared.score(batch, keys(ids), 3, 5, 6).mc().get(1).meanProbabilities();
+        var a = pool.submit(task);
+        var b = pool.submit(task);
+        assertThat(a.get()).containsExactly(expected);
+        assertThat(b.get()).containsExactly(expected);
+      } finally {
+        pool.shutdown();
+      }
+    }
+  }
+
   private static long[] keys(List<String> ids) {
     return ids.stream().mapToLong(DropoutMask::rowKey).toArray();
   }
