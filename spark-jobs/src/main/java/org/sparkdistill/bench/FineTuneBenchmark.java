@@ -147,7 +147,7 @@ public final class FineTuneBenchmark {
   }
 
   /** The first {@code n} texts of the file that fill {@code tokenizer}'s maximum length. */
-  private static List<String> longTexts(Path data, TextTokenizer tokenizer, int n) throws Exception {
+  static List<String> longTexts(Path data, TextTokenizer tokenizer, int n) throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<String> out = new ArrayList<>();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(data)), StandardCharsets.UTF_8))) {

@@ -22,6 +22,7 @@ import org.sparkdistill.spark.TeacherResources;
 import org.sparkdistill.teacher.HeadFile;
 import org.sparkdistill.teacher.finetune.FineTuneTeacher;
 import org.sparkdistill.udfs.inference.HeadScorePartitions;
+import org.sparkdistill.udfs.inference.FineTunedScorePartitions;
 import org.sparkdistill.udfs.inference.TorchScriptScorePartitions;
 import org.sparkdistill.udfs.model.LinearHead;
 import org.sparkdistill.udfs.model.TorchScriptSpec;
@@ -41,11 +42,15 @@ import org.sparkdistill.udfs.text.TokenizerSettings;
  *       encode and score in one pass: K + 1 forwards per batch.
  *   <li>{@code teacher.kind: finetune}: the fine-tuned encoder + head over the prepared texts; MC
  *       dropout over the head and the top {@code teacher.finetune.mcLayers} layers with masks from
- *       (row id, pass, site, layer, seed): one forward plus K forwards of the top layers per batch.
+ *       (row id, pass, site, layer, seed), computed in tensor ops (the plan's {@link #MC_MASKS}
+ *       names the generator): one forward plus K forwards of the top layers per batch.
  * </ul>
  */
 public final class ScoreStage extends Stage {
   public static final String NAME = "score";
+
+  /** The plan entry naming the fine-tuned teacher's MC mask generator ({@code McMasks#version()}). */
+  public static final String MC_MASKS = "mcMaskVersion";
 
   public ScoreStage(StageContext context) {
     super(context);
@@ -77,8 +82,10 @@ public final class ScoreStage extends Stage {
       plan.input("examples", input(PrepareStage.NAME).fingerprint())
           .input("teacher", input(TrainTeacherStage.NAME).fingerprint())
           .model("tokenizer", Fingerprints.sha256File("encoder tokenizer", c.encoder.tokenizer, conf))
-          // masks come from (row id, pass, site, layer, seed): the batch size does not shape them
-          .settings(c, "teacher.finetune.mcLayers", "encoder.maxLength", "encoder.truncation");
+          // masks come from (row id, pass, site, layer, seed): the batch size does not shape them,
+          // their generator does (a cache drawn by another formula is not reused)
+          .settings(c, "teacher.finetune.mcLayers", "encoder.maxLength", "encoder.truncation")
+          .setting(MC_MASKS, FineTunedScorePartitions.MASKS.version());
     } else if (torchscript()) {
       var conf = context.spark().sparkContext().hadoopConfiguration();
       StageInput examples = input(PrepareStage.NAME);

@@ -24,6 +24,7 @@ import org.sparkdistill.udfs.model.Pooling;
 import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.schema.Columns;
 import org.sparkdistill.udfs.transformer.FineTunedMeta;
+import org.sparkdistill.udfs.transformer.McMasks;
 
 /**
  * {@code teacher.kind: finetune} through the stages on a Debian slice (4 sections, 32 tokens):
@@ -76,7 +77,9 @@ class FineTuneTeacherStageTest {
 
     ScoreStage score = new ScoreStage(context);
     Manifest scored = score.run().manifest();
-    assertThat(scored.settings()).containsEntry("teacher.finetune.mcLayers", "1").doesNotContainKey("score.batchSize");
+    assertThat(scored.settings()).containsEntry("teacher.finetune.mcLayers", "1").doesNotContainKey("score.batchSize")
+        // the mask generator shapes the MC numbers: a cache drawn by another one is not reused
+        .containsEntry(ScoreStage.MC_MASKS, McMasks.TENSOR.version());
     // where the models ran: local mode schedules no GPU, so every task's device is the CPU
     assertThat(scored.metrics().get("devices")).isEqualTo(List.of("cpu()"));
     assertThat(trained.metrics().get("device")).isEqualTo("driver cpu()");

@@ -11,6 +11,7 @@ import org.sparkdistill.udfs.schema.CacheSchemas;
 import org.sparkdistill.udfs.text.TextTokenizer;
 import org.sparkdistill.udfs.transformer.FineTunedSpec;
 import org.sparkdistill.udfs.transformer.FineTunedTeacher;
+import org.sparkdistill.udfs.transformer.McMasks;
 import org.sparkdistill.udfs.uncertainty.DropoutMask;
 
 /**
@@ -19,10 +20,14 @@ import org.sparkdistill.udfs.uncertainty.DropoutMask;
  * {@code mcLayers} layers and the head, with masks from (row id, pass, site, layer, seed). A retried
  * task, another partitioning or another batch size draws the same masks. One model per executor
  * JVM and device, shared by task threads without a lock. Cost per batch: one full forward plus K
- * forwards of the top {@code mcLayers} layers.
+ * forwards of the top {@code mcLayers} layers. The masks are {@link #MASKS}'s, computed in tensor
+ * ops on the teacher's device.
  */
 public final class FineTunedScorePartitions implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
+
+  /** The masks {@code score} draws; its plan records {@link McMasks#version()}. */
+  public static final McMasks MASKS = McMasks.TENSOR;
 
   private final FineTunedSpec spec;
   private final int batchSize;
@@ -59,7 +64,7 @@ public final class FineTunedScorePartitions implements MapPartitionsFunction<Row
       for (int i = 0; i < keys.length; i++) {
         keys[i] = DropoutMask.rowKey(ids.get(i));
       }
-      FineTunedTeacher.Scored scored = teacher.score(tokens, keys, passes, seed, mcLayers);
+      FineTunedTeacher.Scored scored = teacher.score(tokens, keys, passes, seed, mcLayers, MASKS);
       return new TextTeacherBatches.Scores(scored.logits(), scored.features(), scored.mc());
     });
   }

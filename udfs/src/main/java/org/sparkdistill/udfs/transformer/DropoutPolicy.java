@@ -4,8 +4,9 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * What a forward does at each {@link DropoutSite}: nothing (inference), libtorch's dropout
- * (training; draws from libtorch's process-wide generator), or masks drawn in Java from (row,
- * pass, site, layer, seed) ({@link SeededDropout}, reproducible under a Spark task retry).
+ * (training; draws from libtorch's process-wide generator), or masks keyed by (row, pass, site,
+ * layer, seed), reproducible under a Spark task retry: computed in tensor ops ({@link
+ * TensorSeededDropout}, MC scoring's default) or drawn in Java ({@link SeededDropout}).
  */
 public interface DropoutPolicy {
   /** Dropout off: the identity at every site. */

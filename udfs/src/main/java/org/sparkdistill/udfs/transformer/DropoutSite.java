@@ -3,7 +3,7 @@ package org.sparkdistill.udfs.transformer;
 /**
  * Where a BERT classifier applies dropout (the sites of Hugging Face's BertModel, plus the head):
  * each is on only in training ({@link DropoutPolicy#ENGINE}) or in Monte-Carlo scoring ({@link
- * SeededDropout}), never in a plain forward ({@link DropoutPolicy#OFF}).
+ * TensorSeededDropout}, {@link SeededDropout}), never in a plain forward ({@link DropoutPolicy#OFF}).
  */
 public enum DropoutSite {
   /** After the embeddings' LayerNorm; rate: the hidden dropout. */

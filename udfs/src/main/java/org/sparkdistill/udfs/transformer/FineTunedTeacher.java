@@ -23,9 +23,12 @@ import org.sparkdistill.udfs.uncertainty.Softmax;
 
 /**
  * A fine-tuned BERT teacher loaded for scoring: deterministic logits and features, and Monte-Carlo
- * dropout over the head and the top {@code mcLayers} encoder layers with {@link SeededDropout}
- * masks (the lower layers run once per batch, the top ones K times: K = 16 with one MC layer of
- * six costs about 1 + 16/6 forwards instead of 17).
+ * dropout over the head and the top {@code mcLayers} encoder layers with masks keyed by (row, pass,
+ * site, layer, seed) (the lower layers run once per batch, the top ones K times: K = 16 with one MC
+ * layer of six costs about 1 + 16/6 forwards instead of 17). The masks come from {@link
+ * McMasks#TENSOR} ({@link TensorSeededDropout}) unless a caller asks for the Java baseline {@link
+ * McMasks#JAVA} ({@link SeededDropout}); the tensor masks' index table is built on the first MC
+ * batch (one per teacher, {@link TensorDropoutMasks}).
  *
  * <p>One instance per executor JVM, shared by task threads: forwards only read the parameters, run
  * under libtorch grad mode off (set per call; it is thread-local), each in its own sub-manager, and
@@ -35,6 +38,7 @@ public final class FineTunedTeacher implements AutoCloseable {
   private final FineTunedMeta meta;
   private final NDManager manager;
   private final BertClassifier model;
+  private volatile TensorDropoutMasks tensorMasks;
 
   private FineTunedTeacher(FineTunedMeta meta, NDManager manager, BertClassifier model) {
     this.meta = meta;
@@ -87,11 +91,20 @@ public final class FineTunedTeacher implements AutoCloseable {
 
   /**
    * Scores a batch: one deterministic forward, then {@code passes} MC passes over the top {@code
-   * mcLayers} layers and the head with masks from ({@code rowKeys}, pass, site, layer, {@code seed}).
+   * mcLayers} layers and the head with {@link McMasks#TENSOR} masks from ({@code rowKeys}, pass,
+   * site, layer, {@code seed}).
    *
    * @param mcLayers 0 (head only) to the layer count (whole model)
    */
   public Scored score(TokenizedBatch tokens, long[] rowKeys, int passes, long seed, int mcLayers) {
+    return score(tokens, rowKeys, passes, seed, mcLayers, McMasks.TENSOR);
+  }
+
+  /** {@link #score(TokenizedBatch, long[], int, long, int)} with the masks of {@code masks}. */
+  public Scored score(TokenizedBatch tokens, long[] rowKeys, int passes, long seed, int mcLayers, McMasks masks) {
+    if (masks == null) {
+      throw new IllegalArgumentException("masks must be one of " + java.util.Arrays.toString(McMasks.values()) + ", got null");
+    }
     int layers = meta.shape().layers();
     if (mcLayers < 0 || mcLayers > layers) {
       throw new IllegalArgumentException("teacher.finetune.mcLayers must be in [0, " + layers + "] for this " + layers + "-layer teacher, got " + mcLayers);
@@ -123,7 +136,10 @@ public final class FineTunedTeacher implements AutoCloseable {
           // pass's manager make every intermediate of the pass freed when it ends, not at batch end
           // (16 passes of [B, heads, L, L] attention arrays held at once cost hundreds of MB).
           ParameterStore pps = new ParameterStore(passManager, false);
-          SeededDropout dropout = new SeededDropout(rowKeys, pass, seed, lower, meta.maxLength());
+          DropoutPolicy dropout =
+              masks == McMasks.JAVA
+                  ? new SeededDropout(rowKeys, pass, seed, lower, meta.maxLength())
+                  : new TensorSeededDropout(tensorMasks(), rowKeys, pass, seed, lower, meta.maxLength());
           NDArray passMask = inPass(mask, passManager);
           NDArray h =
               base == null
@@ -143,6 +159,22 @@ public final class FineTunedTeacher implements AutoCloseable {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
+  }
+
+  /** The tensor masks' index table, built once on this teacher's device on first use. */
+  private TensorDropoutMasks tensorMasks() {
+    TensorDropoutMasks m = tensorMasks;
+    if (m == null) {
+      synchronized (this) {
+        m = tensorMasks;
+        if (m == null) {
+          BertShape shape = meta.shape();
+          m = TensorDropoutMasks.create(manager, meta.maxLength(), shape.heads(), shape.hidden());
+          tensorMasks = m;
+        }
+      }
+    }
+    return m;
   }
 
   private static NDArray inPass(NDArray array, NDManager passManager) {

@@ -19,8 +19,12 @@ import org.sparkdistill.udfs.uncertainty.DropoutMask;
  * they too are independent of padding.
  *
  * <p>Cost per row and pass, in Java: one {@code nextDouble()} per masked element, i.e. for each MC
- * layer 2·L·hidden + heads·maxLength² (at 64 tokens, 12 heads, 384 wide: about 100,000, well under
- * a millisecond), plus one element-wise multiply per site in libtorch.
+ * layer 2·L·hidden + heads·maxLength² (at 64 tokens, 12 heads, 384 wide: about 100,000), plus a
+ * copy of each site's mask into native memory and one element-wise multiply in libtorch: about 4
+ * ns per element on one CPU thread, about a tenth of whole-model MC time. {@link
+ * TensorSeededDropout} ({@link McMasks#TENSOR}, the fine-tuned teacher's default) computes the
+ * encoder's masks in tensor ops instead; this class stays as the baseline ({@link McMasks#JAVA})
+ * and draws its head mask.
  */
 public final class SeededDropout implements DropoutPolicy {
   private final long[] rowKeys;
@@ -49,6 +53,11 @@ public final class SeededDropout implements DropoutPolicy {
 
   @Override
   public boolean active(DropoutSite site, int layer) {
+    return activeAt(site, layer, fromLayer);
+  }
+
+  /** The sites MC dropout over the layers {@code >= fromLayer} and the head changes. */
+  static boolean activeAt(DropoutSite site, int layer, int fromLayer) {
     return site == DropoutSite.HEAD || (site == DropoutSite.EMBEDDINGS ? fromLayer == 0 : layer >= fromLayer);
   }
 
@@ -64,7 +73,7 @@ public final class SeededDropout implements DropoutPolicy {
     int batch = rowKeys.length;
     int width = (int) (shape.size() / batch);
     float[] mask = new float[batch * width];
-    long siteSeed = site == DropoutSite.HEAD ? seed : mix(seed, site, layer);
+    long siteSeed = siteSeed(seed, site, layer);
     for (int b = 0; b < batch; b++) {
       if (site == DropoutSite.ATTENTION_PROBS) {
         int heads = (int) shape.get(1);
@@ -86,6 +95,11 @@ public final class SeededDropout implements DropoutPolicy {
       }
     }
     return x.mul(x.getManager().create(mask, shape));
+  }
+
+  /** The seed of {@code site} of {@code layer}: {@code seed} itself at the head, else (site, layer) mixed into it. */
+  static long siteSeed(long seed, DropoutSite site, int layer) {
+    return site == DropoutSite.HEAD ? seed : mix(seed, site, layer);
   }
 
   private static long mix(long seed, DropoutSite site, int layer) {

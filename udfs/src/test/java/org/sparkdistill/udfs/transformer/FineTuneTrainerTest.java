@@ -115,18 +115,50 @@ class FineTuneTrainerTest {
     List<String> texts = validation.texts().subList(0, 3);
     TokenizedBatch all = tokenizer.tokenize(texts, ids);
     TokenizedBatch last = tokenizer.tokenize(texts.subList(2, 3), ids.subList(2, 3));
-    for (int mcLayers : new int[] {0, 1, 6}) {
-      McDropoutStatistics inBatch = teacher.score(all, keys(ids), 4, 99, mcLayers).mc().get(2);
-      McDropoutStatistics alone = teacher.score(last, keys(ids.subList(2, 3)), 4, 99, mcLayers).mc().get(0);
-      for (int c = 0; c < SECTIONS.size(); c++) {
-        assertThat(alone.meanProbabilities()[c]).isCloseTo(inBatch.meanProbabilities()[c], org.assertj.core.data.Offset.offset(1e-4f));
+    for (McMasks masks : McMasks.values()) {
+      for (int mcLayers : new int[] {0, 1, 6}) {
+        McDropoutStatistics inBatch = teacher.score(all, keys(ids), 4, 99, mcLayers, masks).mc().get(2);
+        McDropoutStatistics alone = teacher.score(last, keys(ids.subList(2, 3)), 4, 99, mcLayers, masks).mc().get(0);
+        for (int c = 0; c < SECTIONS.size(); c++) {
+          assertThat(alone.meanProbabilities()[c]).as("%s, mcLayers %d", masks, mcLayers).isCloseTo(inBatch.meanProbabilities()[c], org.assertj.core.data.Offset.offset(1e-4f));
+        }
+        assertThat(inBatch.variance()[0] + inBatch.variance()[1]).isGreaterThan(0f);
+        // a retried task recomputes the same batch: the same bits
+        assertThat(teacher.score(all, keys(ids), 4, 99, mcLayers, masks).mc().get(2).meanProbabilities()).containsExactly(inBatch.meanProbabilities());
       }
-      assertThat(inBatch.variance()[0] + inBatch.variance()[1]).isGreaterThan(0f);
+      float[] headOnly = teacher.score(all, keys(ids), 4, 99, 0, masks).mc().get(0).meanProbabilities();
+      float[] topLayer = teacher.score(all, keys(ids), 4, 99, 1, masks).mc().get(0).meanProbabilities();
+      assertThat(topLayer).isNotEqualTo(headOnly);
     }
-    float[] headOnly = teacher.score(all, keys(ids), 4, 99, 0).mc().get(0).meanProbabilities();
-    float[] topLayer = teacher.score(all, keys(ids), 4, 99, 1).mc().get(0).meanProbabilities();
-    assertThat(topLayer).isNotEqualTo(headOnly);
+    // the default is the tensor masks; head-only MC draws the Java head mask either way
+    assertThat(teacher.score(all, keys(ids), 4, 99, 6).mc().get(0).meanProbabilities()).containsExactly(teacher.score(all, keys(ids), 4, 99, 6, McMasks.TENSOR).mc().get(0).meanProbabilities());
+    assertThat(teacher.score(all, keys(ids), 4, 99, 6, McMasks.JAVA).mc().get(0).meanProbabilities()).isNotEqualTo(teacher.score(all, keys(ids), 4, 99, 6).mc().get(0).meanProbabilities());
+    assertThat(teacher.score(all, keys(ids), 4, 99, 0, McMasks.JAVA).mc().get(0).meanProbabilities()).containsExactly(teacher.score(all, keys(ids), 4, 99, 0).mc().get(0).meanProbabilities());
     assertThatThrownBy(() -> teacher.score(all, keys(ids), 4, 99, 7)).hasMessageContaining("mcLayers must be in [0, 6]");
+    assertThatThrownBy(() -> teacher.score(all, keys(ids), 4, 99, 1, null)).hasMessageContaining("masks must be one of [JAVA, TENSOR], got null");
+  }
+
+  /** Two task threads scoring at once on a fresh teacher (its tensor-mask table built lazily) get the bits of one thread. */
+  @Test
+  void twoThreadsDrawTheSameTensorMasks() throws Exception {
+    List<String> ids = validation.ids().subList(0, 3);
+    TokenizedBatch batch = tokenizer.tokenize(validation.texts().subList(0, 3), ids);
+    float[] expected;
+    try (FineTunedTeacher alone = FineTunedTeacher.of(model, meta, manager.newSubManager())) {
+      expected = alone.score(batch, keys(ids), 3, 5, 6).mc().get(1).meanProbabilities();
+    }
+    try (FineTunedTeacher shared = FineTunedTeacher.of(model, meta, manager.newSubManager())) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        java.util.concurrent.Callable<float[]> task = () -> shared.score(batch, keys(ids), 3, 5, 6).mc().get(1).meanProbabilities();
+        var a = pool.submit(task);
+        var b = pool.submit(task);
+        assertThat(a.get()).containsExactly(expected);
+        assertThat(b.get()).containsExactly(expected);
+      } finally {
+        pool.shutdown();
+      }
+    }
   }
 
   private static long[] keys(List<String> ids) {
