@@ -362,6 +362,10 @@ public final class DistillConfig {
    * per 128-token text each), see the README section "Trainable teacher".
    */
   public static final class FineTuneSettings {
+    @Setting(doc = "Device of the fine-tuning on the driver: cpu (the default), gpu (the driver's first CUDA device; none is an error) or auto (a CUDA device when libtorch sees one)."
+        + " The GPU path runs the same code on another device and is untested here (no GPU).")
+    public DeviceSelector.Preference device = DeviceSelector.Preference.CPU;
+
     @Setting(doc = "Maximum epochs; the learning rate decays linearly to 0 at their end; early stopping usually ends sooner.", min = 1)
     public int epochs = 8;
 
@@ -981,6 +985,10 @@ public final class DistillConfig {
    * CPU allows (its WN18RR run: batch 1024, 50 epochs, lr 5e-5 on GPUs).
    */
   public static final class PmdFineTuneSettings {
+    @Setting(doc = "Device of the bi-encoder training on the driver (pmd-finetune and every grade): cpu (the default), gpu or auto, as teacher.finetune.device;"
+        + " the GPU path is untested here (no GPU).")
+    public DeviceSelector.Preference device = DeviceSelector.Preference.CPU;
+
     @Setting(doc = "Maximum epochs over the training pairs (two per triple: forward and inverse); the learning rate decays linearly to 0 at their end.", min = 1)
     public int epochs = 1;
 

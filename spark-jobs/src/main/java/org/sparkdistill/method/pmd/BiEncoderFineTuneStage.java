@@ -114,12 +114,17 @@ public final class BiEncoderFineTuneStage extends Stage {
     BiEncoderOptions options = options(f);
     LOG.info("fine-tuning a bi-encoder of two {} encoders on {} train pairs ({} validation), batch {}, max length {}",
         weights.shape(), pairs.train().size(), pairs.valid().size(), f.batchSize, c.pmd.maxLength);
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    try (NDManager manager = NDManager.newBaseManager(device(f), "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.pmd.maxLength, true))) {
       BiEncoder model = BiEncoder.fromWeights(weights, manager, (float) f.hiddenDropout, (float) f.attentionDropout, f.temperature);
       FineTuneResult result = new BiEncoderTrainer(options).train(model, manager, tokenizer, pairs.train(), pairs.valid());
       return publish(output(), runDir, model, c, encoderFile, tokenizerFile, result, options, Map.of(), pairs);
     }
+  }
+
+  /** The driver device of {@code pmd.finetune.device}. */
+  static Device device(DistillConfig.PmdFineTuneSettings f) {
+    return org.sparkdistill.udfs.model.DeviceSelector.forDriver(f.device, "pmd.finetune.device");
   }
 
   /** The bi-encoder optimizer and loss settings of {@code pmd.finetune.*}, which the grades share. */
@@ -170,6 +175,7 @@ public final class BiEncoderFineTuneStage extends Stage {
         .metric("trainPairsPerSecond", result.trainExamplesPerSecond())
         .metric("parameters", parameters)
         .metric("layers", model.shape().layers())
+        .metric("device", "driver " + model.queryEncoder().parameter("embeddings.word_embeddings.weight").getArray().getDevice())
         .metric("files", files);
     extra.forEach(write::metric);
     return write;

@@ -116,7 +116,8 @@ public final class GradeStage extends Stage {
     extra.put("maskRate", grade.maskRate());
     extra.put("alpha", grade.alpha());
     extra.put("beta", grade.beta());
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    Device device = BiEncoderFineTuneStage.device(f);
+    try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.pmd.maxLength, true))) {
       LoadedBiEncoder above = null;
       try {
@@ -125,7 +126,7 @@ public final class GradeStage extends Stage {
         if (teacher != null) {
           StageInput teacherInput = input(teacher);
           BiEncoderSpec spec = TeacherRankingStage.spec(c, teacherInput);
-          above = LoadedBiEncoder.load(spec.paramsFile().localPath(), spec.meta(), Device.cpu());
+          above = LoadedBiEncoder.load(spec.paramsFile().localPath(), spec.meta(), device);
           extra.put("teacher", teacher.name());
           extra.put("teacherParamsSha256", spec.paramsFile().sha256());
           distillation =

@@ -142,7 +142,8 @@ public final class FineTuneTeacher {
         weights.shape(), weights.shape().parameterCount(), train.size(), validation.size(), labels.size(), c.encoder.maxLength);
     FineTuneResult result;
     BertClassifier model;
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    Device device = org.sparkdistill.udfs.model.DeviceSelector.forDriver(f.device, "teacher.finetune.device");
+    try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.encoder.maxLength, c.encoder.truncation))) {
       model = BertClassifier.create(BertEncoder.fromWeights(weights, manager, meta.hiddenDropout(), meta.attentionDropout()), labels.size(), meta.headDropout(), meta.normalize(), manager, c.teacher.seed);
       TrainedHead probe = f.linearProbe ? linearProbe(c, model, manager, tokenizer, train, validation, labels.size()) : null;
@@ -183,7 +184,7 @@ public final class FineTuneTeacher {
         .metric("epochsRun", result.epochsRun())
         .metric("trainExamplesPerSecond", result.trainExamplesPerSecond())
         .metric("teacherParameters", model.parameterCount())
-        .metric("device", "driver " + Device.cpu())
+        .metric("device", "driver " + device)
         .metric("files", files);
   }
 

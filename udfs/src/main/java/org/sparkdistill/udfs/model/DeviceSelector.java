@@ -62,6 +62,39 @@ public final class DeviceSelector {
     }
   }
 
+  /**
+   * The device of a model trained on the driver (the fine-tuned teachers, PMD's bi-encoders):
+   * Spark schedules no GPU for the driver, so {@code auto} takes the first CUDA device libtorch
+   * sees there and {@code gpu} demands one.
+   *
+   * @param setting names the setting in the error
+   * @throws IllegalStateException for {@code gpu} when libtorch sees no CUDA device
+   */
+  public static Device forDriver(Preference preference, String setting) {
+    return forDriver(preference, visibleGpus(), setting);
+  }
+
+  /** The rule of {@link #forDriver(Preference, String)} for {@code visibleGpus} CUDA devices (for tests). */
+  static Device forDriver(Preference preference, int visibleGpus, String setting) {
+    switch (preference) {
+      case CPU:
+        return Device.cpu();
+      case GPU:
+        if (visibleGpus == 0) {
+          throw new IllegalStateException(setting + "=gpu but libtorch on the driver sees no CUDA device: run the driver on a GPU node with the -Pgpu build"
+              + " (pytorch-native-cu124), or set " + setting + ": cpu");
+        }
+        return Device.gpu(0);
+      case AUTO:
+      default:
+        return visibleGpus == 0 ? Device.cpu() : Device.gpu(0);
+    }
+  }
+
+  private static int visibleGpus() {
+    return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+  }
+
   private static int parseAddress(String address) {
     try {
       return Integer.parseInt(address.trim());

@@ -28,4 +28,15 @@ class DeviceSelectorTest {
         .hasMessageContaining("gpu-a");
     assertThatThrownBy(() -> DeviceSelector.Preference.parse("tpu")).hasMessageContaining("auto, cpu, gpu").hasMessageContaining("tpu");
   }
+
+  @Test
+  void theDriverTakesItsFirstCudaDeviceWhenAskedOrAutoAndRefusesGpuWithoutOne() {
+    assertThat(DeviceSelector.forDriver(DeviceSelector.Preference.AUTO, 0, "pmd.finetune.device")).isEqualTo(Device.cpu());
+    assertThat(DeviceSelector.forDriver(DeviceSelector.Preference.AUTO, 2, "pmd.finetune.device")).isEqualTo(Device.gpu(0));
+    assertThat(DeviceSelector.forDriver(DeviceSelector.Preference.CPU, 2, "pmd.finetune.device")).isEqualTo(Device.cpu());
+    assertThat(DeviceSelector.forDriver(DeviceSelector.Preference.GPU, 1, "pmd.finetune.device")).isEqualTo(Device.gpu(0));
+    assertThatThrownBy(() -> DeviceSelector.forDriver(DeviceSelector.Preference.GPU, 0, "teacher.finetune.device"))
+        .hasMessageContaining("teacher.finetune.device=gpu but libtorch on the driver sees no CUDA device")
+        .hasMessageContaining("set teacher.finetune.device: cpu");
+  }
 }
