@@ -270,29 +270,6 @@ public final class PmdComparison {
         p.smallest(), format(new MeanStd(100 * p.mrrShare().mean(), p.mrrShare().n() == 1 ? Double.NaN : 100 * p.mrrShare().std(), p.mrrShare().n()), "%.1f"), 100 * p.parameterShare(), 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE);
   }
 
-  /** The comparison's tables (Markdown) for one seed. */
-  public static String markdown(Results r) {
-    StringBuilder out = new StringBuilder();
-    out.append("PMD on ").append(r.graph()).append(String.format(Locale.ROOT, "%n%n"));
-    out.append("| model | variant | layers | parameters | MRR | H@1 | H@3 | H@10 | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (ModelRow m : r.models()) {
-      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.1f |%n", m.model(), m.variant(), m.layers(), m.parameters(), m.mrr(), m.hits1(), m.hits3(), m.hits10(), m.textsPerSecond()));
-    }
-    out.append("\nPaired bootstrap of the test MRR difference (grade minus baseline, ").append(r.bootstrapSamples()).append(" resamples of the test queries, 95% interval):\n\n");
-    out.append("| grade | baseline | Δ MRR | 95% interval | excludes 0 |\n|---|---|---:|---|---|\n");
-    for (Difference d : r.differences()) {
-      out.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f] | %s |%n", d.grade(), d.baseline(), d.bootstrap().mean(), d.bootstrap().low(), d.bootstrap().high(), d.excludesZero() ? "yes" : "no"));
-    }
-    out.append(String.format(Locale.ROOT, "%n%s%n", smallestSentence(r)));
-    return out.toString();
-  }
-
-  /** The smallest grade's share of the teacher beside the paper's. */
-  static String smallestSentence(Results r) {
-    return String.format(Locale.ROOT, "The smallest grade (%s) keeps %.1f%% of the teacher's test MRR with %.1f%% of its parameters; the paper's PMD-3 on WN18RR keeps %.1f%% (62.8 of 67.1) with %.1f%%.",
-        r.smallest(), 100 * r.mrrShare(), 100 * r.parameterShare(), 100 * PAPER_MRR_SHARE, 100 * PAPER_PARAMETER_SHARE);
-  }
-
   private static ModelRow row(String model, String variant, String layers, String parameters, Map<String, Object> m) {
     return new ModelRow(model, variant, layers, parameters, num(m, "test.mrr"), num(m, "test.hits1"), num(m, "test.hits3"), num(m, "test.hits10"), num(m, "textsPerSecond"));
   }

@@ -205,32 +205,10 @@ public final class BiEncoderTrainer {
    */
   private Batch distilled(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, int epoch) {
     int b = rows.length;
-    List<String> queryTexts = new ArrayList<>(b);
-    List<String> queryIds = new ArrayList<>(b);
-    List<String> entityTexts = new ArrayList<>(2 * b);
-    List<String> entityIds = new ArrayList<>(2 * b);
-    long[] queryKeys = new long[b];
-    long[] entityKeys = new long[options.selfNegative() ? 2 * b : b];
-    for (int i = 0; i < b; i++) {
-      int r = rows[i];
-      queryTexts.add(data.queryTexts().get(r));
-      queryIds.add(data.queryKeys().get(r));
-      entityTexts.add(data.targetTexts().get(r));
-      entityIds.add(data.targets().get(r));
-      queryKeys[i] = r;
-      entityKeys[i] = r;
-    }
-    if (options.selfNegative()) {
-      for (int i = 0; i < b; i++) {
-        int r = rows[i];
-        entityTexts.add(data.sourceTexts().get(r));
-        entityIds.add(data.sources().get(r));
-        entityKeys[b + i] = (long) data.size() + r;
-      }
-    }
+    BatchTexts texts = texts(data, rows);
     long seed = options.seed() * 1_000_003L + epoch;
-    TokenMasking.Masked queries = masked(tokenizer.tokenize(queryTexts, queryIds), 2 * seed, queryKeys);
-    TokenMasking.Masked entities = masked(tokenizer.tokenize(entityTexts, entityIds), 2 * seed + 1, entityKeys);
+    TokenMasking.Masked queries = masked(tokenizer.tokenize(texts.queryTexts(), texts.queryIds()), 2 * seed, texts.queryKeys());
+    TokenMasking.Masked entities = masked(tokenizer.tokenize(texts.entityTexts(), texts.entityIds()), 2 * seed + 1, texts.entityKeys());
     NDList queryInputs = inputs(m, queries.tokens());
     NDList entityInputs = inputs(m, entities.tokens());
     NDArray queryPositions = m.create(queries.positions());
@@ -271,27 +249,41 @@ public final class BiEncoderTrainer {
     return x.getShape().get(0) == b ? x : x.get("0:" + b);
   }
 
-  private Batch loss(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, boolean training) {
+  /**
+   * A batch's texts: the queries, then the answers and (with the self-negative) the sources on the
+   * entity side; keys of the masks: the pair's index, a source's offset by the pair count.
+   */
+  private record BatchTexts(List<String> queryTexts, List<String> queryIds, List<String> entityTexts, List<String> entityIds, long[] queryKeys, long[] entityKeys) {}
+
+  private BatchTexts texts(KgcExamples data, int[] rows) {
     int b = rows.length;
-    List<String> queryTexts = new ArrayList<>(b);
-    List<String> queryIds = new ArrayList<>(b);
-    List<String> entityTexts = new ArrayList<>(2 * b);
-    List<String> entityIds = new ArrayList<>(2 * b);
-    for (int r : rows) {
-      queryTexts.add(data.queryTexts().get(r));
-      queryIds.add(data.queryKeys().get(r));
-      entityTexts.add(data.targetTexts().get(r));
-      entityIds.add(data.targets().get(r));
+    BatchTexts t = new BatchTexts(new ArrayList<>(b), new ArrayList<>(b), new ArrayList<>(2 * b), new ArrayList<>(2 * b), new long[b], new long[options.selfNegative() ? 2 * b : b]);
+    for (int i = 0; i < b; i++) {
+      int r = rows[i];
+      t.queryTexts().add(data.queryTexts().get(r));
+      t.queryIds().add(data.queryKeys().get(r));
+      t.entityTexts().add(data.targetTexts().get(r));
+      t.entityIds().add(data.targets().get(r));
+      t.queryKeys()[i] = r;
+      t.entityKeys()[i] = r;
     }
     if (options.selfNegative()) {
-      for (int r : rows) {
-        entityTexts.add(data.sourceTexts().get(r));
-        entityIds.add(data.sources().get(r));
+      for (int i = 0; i < b; i++) {
+        int r = rows[i];
+        t.entityTexts().add(data.sourceTexts().get(r));
+        t.entityIds().add(data.sources().get(r));
+        t.entityKeys()[b + i] = (long) data.size() + r;
       }
     }
+    return t;
+  }
+
+  private Batch loss(BiEncoder model, NDManager m, TextTokenizer tokenizer, KgcExamples data, int[] rows, boolean training) {
+    int b = rows.length;
+    BatchTexts texts = texts(data, rows);
     ParameterStore ps = new ParameterStore(m, false);
-    NDArray q = model.queries(ps, inputs(m, tokenizer.tokenize(queryTexts, queryIds)), training);
-    NDArray e = model.entities(ps, inputs(m, tokenizer.tokenize(entityTexts, entityIds)), training);
+    NDArray q = model.queries(ps, inputs(m, tokenizer.tokenize(texts.queryTexts(), texts.queryIds())), training);
+    NDArray e = model.entities(ps, inputs(m, tokenizer.tokenize(texts.entityTexts(), texts.entityIds())), training);
     NDArray answers = options.selfNegative() ? e.get("0:" + b) : e;
     NDArray sources = options.selfNegative() ? e.get(b + ":") : null;
     NDArray keep = m.create(data.keep(rows), new Shape(b, b));
