@@ -64,10 +64,10 @@ public final class LelpFitBenchmark {
     int c = classes;
     return spark.range(0, n, 1, partitions).map((MapFunction<Long, Row>) i -> {
       SplittableRandom r = new SplittableRandom(i * 0x9E3779B97F4A7C15L);
-      List<Float> h = new ArrayList<>(d);
+      float[] h = new float[d];
       int k = (int) (i % c);
       for (int j = 0; j < d; j++) {
-        h.add((float) ((r.nextDouble() - 0.5) * (j % (k + 2) == 0 ? 3 : 1)));
+        h[j] = (float) ((r.nextDouble() - 0.5) * (j % (k + 2) == 0 ? 3 : 1));
       }
       return RowFactory.create("g" + i, k, h);
     }, Encoders.row(schema));
