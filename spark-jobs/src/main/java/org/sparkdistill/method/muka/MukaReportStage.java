@@ -1,11 +1,5 @@
 package org.sparkdistill.method.muka;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,8 +9,8 @@ import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.report.ComparisonReportFiles;
 import org.sparkdistill.report.HtmlReport;
-import org.sparkdistill.report.HtmlReports;
 import org.sparkdistill.report.ReportSection;
 import org.sparkdistill.report.ReportSections;
 import org.sparkdistill.report.RunReport;
@@ -37,8 +31,7 @@ import org.sparkdistill.stage.StageWrite;
 public final class MukaReportStage extends Stage {
   public static final String NAME = "muka-report";
   /** The machine-readable results inside the output. */
-  public static final String RESULTS = "comparison.json";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  public static final String RESULTS = ComparisonReportFiles.RESULTS;
 
   private final Map<String, Object> results;
   private final String markdown;
@@ -84,23 +77,7 @@ public final class MukaReportStage extends Stage {
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
     DistillConfig c = context.config();
-    try {
-      try (OutputStream out = output().create(runDir, RESULTS)) {
-        JSON.writeValue(out, results);
-      }
-      try (OutputStream out = output().create(runDir, "comparison.md")) {
-        out.write(markdown.getBytes(StandardCharsets.UTF_8));
-      }
-      try (OutputStream out = output().create(runDir, HtmlReports.FILE_NAME)) {
-        out.write(render(c, results, evaluations, StageTimes.of(stages)).getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the MUKA report under " + runDir, e);
-    }
-    StageWrite written = StageWrite.of(Map.of(), 0);
-    written.metrics().put("report", new Path(runDir, HtmlReports.FILE_NAME).toString());
-    written.metrics().put("results", new Path(runDir, RESULTS).toString());
-    return written;
+    return ComparisonReportFiles.write(output(), runDir, results, markdown, render(c, results, evaluations, StageTimes.of(stages)), "the MUKA report");
   }
 
   /**

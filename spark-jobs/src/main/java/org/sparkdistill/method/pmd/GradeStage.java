@@ -89,14 +89,21 @@ public final class GradeStage extends Stage {
             .input(KgGraphStage.NAME, input(KgGraphStage.NAME).fingerprint())
             .model("encoder", context.graph().memo("sha256:" + c.encoder.modelFile(), () -> Fingerprints.sha256File("encoder model", c.encoder.modelFile(), conf)))
             .model("tokenizer", context.graph().memo("sha256:" + c.encoder.tokenizer, () -> Fingerprints.sha256File("encoder tokenizer", c.encoder.tokenizer, conf)))
-            .settings(c, BiEncoderFineTuneStage.SETTINGS)
-            .setting("grade.variant", grade.variant().id)
-            .setting("grade.layerMap", grade.map().toString())
-            .setting("grade.init", grade.fromAbove() ? "previous" : "pretrained")
-            .setting("grade.maskRate", grade.maskRate())
-            .setting("grade.alpha", grade.alpha())
-            .setting("grade.beta", grade.beta());
+            .settings(c, BiEncoderFineTuneStage.SETTINGS);
+    gradeSettings().forEach((key, value) -> plan.setting("grade." + key, value));
     return teacher == null ? plan : plan.input(teacher.name(), input(teacher).fingerprint());
+  }
+
+  /** What makes this grade differ from the others, in order: recorded once in the plan (as {@code grade.<key>}) and once in the manifest. */
+  private Map<String, Object> gradeSettings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("variant", grade.variant().id);
+    settings.put("layerMap", grade.map().toString());
+    settings.put("init", grade.fromAbove() ? "previous" : "pretrained");
+    settings.put("maskRate", grade.maskRate());
+    settings.put("alpha", grade.alpha());
+    settings.put("beta", grade.beta());
+    return settings;
   }
 
   @Override
@@ -110,12 +117,7 @@ public final class GradeStage extends Stage {
     BiEncoderOptions options = BiEncoderFineTuneStage.options(f);
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("grade", grade.id());
-    extra.put("variant", grade.variant().id);
-    extra.put("layerMap", grade.map().toString());
-    extra.put("init", grade.fromAbove() ? "previous" : "pretrained");
-    extra.put("maskRate", grade.maskRate());
-    extra.put("alpha", grade.alpha());
-    extra.put("beta", grade.beta());
+    extra.putAll(gradeSettings());
     Device device = BiEncoderFineTuneStage.device(f);
     try (NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile.localPath(), new TokenizerSettings(c.pmd.maxLength, true))) {

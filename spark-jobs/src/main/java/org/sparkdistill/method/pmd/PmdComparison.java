@@ -85,7 +85,7 @@ public final class PmdComparison {
   public static PmdComparison of(StageContext context) {
     DistillConfig c = context.config();
     String onnx = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), ModelFiles.sessionConf()).localPath().toString();
-    int encoderLayers = BertWeights.fromOnnx(java.nio.file.Path.of(onnx), c.pmd.finetune.attentionHeads).shape().layers();
+    int encoderLayers = BertWeights.layers(java.nio.file.Path.of(onnx));
     List<PmdGrades.Grade> grades = PmdGrades.of(c.pmd.grades, encoderLayers);
     context = context.rebuilding(downstreamRebuilds(grades, context.rebuild()));
     PmdComparison out = new PmdComparison(grades, context);

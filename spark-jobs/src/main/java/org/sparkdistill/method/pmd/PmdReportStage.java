@@ -1,11 +1,5 @@
 package org.sparkdistill.method.pmd;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +10,8 @@ import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.sparkdistill.config.DistillConfig;
 import org.sparkdistill.io.StagePlan;
+import org.sparkdistill.report.ComparisonReportFiles;
 import org.sparkdistill.report.HtmlReport;
-import org.sparkdistill.report.HtmlReports;
 import org.sparkdistill.report.ReportSection;
 import org.sparkdistill.report.ReportSections;
 import org.sparkdistill.report.StageTimes;
@@ -35,10 +29,9 @@ import org.sparkdistill.stage.StageWrite;
  */
 public final class PmdReportStage extends Stage {
   public static final String NAME = "pmd-report";
-  public static final String RESULTS = "comparison.json";
+  public static final String RESULTS = ComparisonReportFiles.RESULTS;
   /** The report section's heading. */
   public static final String TITLE = "PMD: knowledge graph completion";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final PmdComparison.Pooled results;
   private final SortedMap<String, String> inputs;
@@ -74,23 +67,7 @@ public final class PmdReportStage extends Stage {
 
   @Override
   protected StageWrite write(Path runDir, StagePlan plan) {
-    try {
-      try (OutputStream out = output().create(runDir, RESULTS)) {
-        JSON.writeValue(out, results);
-      }
-      try (OutputStream out = output().create(runDir, "comparison.md")) {
-        out.write(PmdComparison.markdown(results).getBytes(StandardCharsets.UTF_8));
-      }
-      try (OutputStream out = output().create(runDir, HtmlReports.FILE_NAME)) {
-        out.write(render(context.config(), results, StageTimes.of(stages)).getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the PMD report under " + runDir, e);
-    }
-    StageWrite written = StageWrite.of(Map.of(), 0);
-    written.metrics().put("report", new Path(runDir, HtmlReports.FILE_NAME).toString());
-    written.metrics().put("results", new Path(runDir, RESULTS).toString());
-    return written;
+    return ComparisonReportFiles.write(output(), runDir, results, PmdComparison.markdown(results), render(context.config(), results, StageTimes.of(stages)), "the PMD report");
   }
 
   /** The page: PMD's section, then the stage times. */

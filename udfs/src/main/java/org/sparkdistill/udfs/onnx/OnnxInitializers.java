@@ -82,6 +82,21 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
    *     naming the tensor whose data is inconsistent with its dims or stored externally
    */
   public static OnnxInitializers read(Path onnxFile) {
+    return read(onnxFile, true);
+  }
+
+  /**
+   * The layout of {@code onnxFile}: every initializer's name, dims and data type (its {@link
+   * Tensor#values()} null) and the MatMul nodes' weight inputs, in one streamed pass that skips the
+   * tensors' payloads by their length, so it costs the file's read and no copy of its weights.
+   *
+   * @throws IllegalArgumentException as {@link #read}
+   */
+  public static OnnxInitializers readLayout(Path onnxFile) {
+    return read(onnxFile, false);
+  }
+
+  private static OnnxInitializers read(Path onnxFile, boolean payloads) {
     if (!Files.isRegularFile(onnxFile)) {
       throw new IllegalArgumentException("ONNX model file does not exist: " + onnxFile);
     }
@@ -94,7 +109,7 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
       for (int tag = reader.readTag(end); tag != -1; tag = reader.readTag(end)) {
         if (tag >>> 3 == MODEL_GRAPH) {
           reader.expectWireType(MODEL_GRAPH, tag & 7, OnnxWire.LENGTH_DELIMITED, "ModelProto.graph");
-          readGraph(reader, reader.readLengthEnd(end), tensors, matMuls);
+          readGraph(reader, reader.readLengthEnd(end), tensors, matMuls, payloads);
           graph = true;
         } else {
           reader.skipField(tag & 7, end);
@@ -111,14 +126,14 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
     }
   }
 
-  private static void readGraph(OnnxWire.Reader in, long end, Map<String, Tensor> tensors, Map<String, String> matMuls)
+  private static void readGraph(OnnxWire.Reader in, long end, Map<String, Tensor> tensors, Map<String, String> matMuls, boolean payloads)
       throws IOException {
     for (int tag = in.readTag(end); tag != -1; tag = in.readTag(end)) {
       int field = tag >>> 3;
       int wire = tag & 7;
       if (field == GRAPH_INITIALIZER) {
         in.expectWireType(field, wire, OnnxWire.LENGTH_DELIMITED, "GraphProto.initializer");
-        Tensor t = readTensor(in, in.readLengthEnd(end));
+        Tensor t = readTensor(in, in.readLengthEnd(end), payloads);
         tensors.put(t.name(), t);
       } else if (field == GRAPH_NODE) {
         in.expectWireType(field, wire, OnnxWire.LENGTH_DELIMITED, "GraphProto.node");
@@ -160,7 +175,7 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
     return new String(in.readBytes(payloadEnd - in.position()), StandardCharsets.UTF_8);
   }
 
-  private static Tensor readTensor(OnnxWire.Reader in, long end) throws IOException {
+  private static Tensor readTensor(OnnxWire.Reader in, long end, boolean payloads) throws IOException {
     List<Long> dims = new ArrayList<>(4);
     int dataType = 0;
     String name = "";
@@ -182,6 +197,8 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
         dataType = (int) in.readVarint();
       } else if (field == TENSOR_NAME && wire == OnnxWire.LENGTH_DELIMITED) {
         name = string(in, end);
+      } else if (!payloads && (field == TENSOR_RAW_DATA || field == TENSOR_FLOAT_DATA)) {
+        in.skipField(wire, end);
       } else if (field == TENSOR_RAW_DATA && wire == OnnxWire.LENGTH_DELIMITED) {
         long payloadEnd = in.readLengthEnd(end);
         raw = in.readBytes(payloadEnd - in.position());
@@ -215,7 +232,7 @@ public record OnnxInitializers(Map<String, Tensor> initializers, Map<String, Str
           "initializer " + name + " stores its data outside the file (data_location EXTERNAL): save the model with its weights inside");
     }
     Tensor tensor = new Tensor(name, shape, dataType, null);
-    if (dataType != FLOAT) {
+    if (dataType != FLOAT || !payloads) {
       return tensor;
     }
     long elements = tensor.elements();

@@ -99,18 +99,7 @@ public record BertWeights(BertShape shape, Map<String, OnnxInitializers.Tensor> 
 
   /** {@link #fromOnnx} over initializers already read; {@code source} names them in errors. */
   public static BertWeights fromInitializers(OnnxInitializers onnx, int heads, String source) {
-    int layers = 0;
-    for (String name : onnx.initializers().keySet()) {
-      layers = Math.max(layers, layerOf(name) + 1);
-    }
-    for (String node : onnx.matMulWeights().keySet()) {
-      layers = Math.max(layers, layerOf(node) + 1);
-    }
-    if (layers == 0) {
-      throw new IllegalArgumentException(
-          source + " does not map onto a BERT encoder: no initializer or MatMul node names an encoder layer (encoder.layer.N...);"
-              + " export a Hugging Face BertModel (e.g. all-MiniLM-L6-v2) to ONNX");
-    }
+    int layers = layers(onnx, source);
     Map<String, OnnxInitializers.Tensor> found = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     for (String name : names(layers)) {
@@ -144,6 +133,33 @@ public record BertWeights(BertShape shape, Map<String, OnnxInitializers.Tensor> 
       throw new IllegalArgumentException(source + " does not map onto a BERT encoder of hidden size " + shape.hidden() + ": " + String.join("; ", misshapen));
     }
     return new BertWeights(shape, found);
+  }
+
+  /**
+   * The encoder layer count of {@code onnxFile}, from its layout alone ({@link
+   * OnnxInitializers#readLayout}: one streamed pass, no weights copied), for a caller that needs
+   * the depth before (or without) {@link #fromOnnx}.
+   *
+   * @throws IllegalArgumentException naming the file when no initializer or MatMul node names an encoder layer
+   */
+  public static int layers(Path onnxFile) {
+    return layers(OnnxInitializers.readLayout(onnxFile), onnxFile.toString());
+  }
+
+  private static int layers(OnnxInitializers onnx, String source) {
+    int layers = 0;
+    for (String name : onnx.initializers().keySet()) {
+      layers = Math.max(layers, layerOf(name) + 1);
+    }
+    for (String node : onnx.matMulWeights().keySet()) {
+      layers = Math.max(layers, layerOf(node) + 1);
+    }
+    if (layers == 0) {
+      throw new IllegalArgumentException(
+          source + " does not map onto a BERT encoder: no initializer or MatMul node names an encoder layer (encoder.layer.N...);"
+              + " export a Hugging Face BertModel (e.g. all-MiniLM-L6-v2) to ONNX");
+    }
+    return layers;
   }
 
   /**

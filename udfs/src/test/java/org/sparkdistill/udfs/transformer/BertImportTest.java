@@ -63,6 +63,20 @@ class BertImportTest {
   }
 
   @Test
+  void theLayoutAloneGivesTheDepthAndEveryDimWithoutThePayloads() {
+    assertThat(BertWeights.layers(MODEL)).isEqualTo(6);
+    OnnxInitializers layout = OnnxInitializers.readLayout(MODEL);
+    assertThat(layout.matMulWeights()).isEqualTo(onnx.matMulWeights());
+    assertThat(layout.initializers().keySet()).containsExactlyElementsOf(onnx.initializers().keySet());
+    for (OnnxInitializers.Tensor full : onnx.initializers().values()) {
+      OnnxInitializers.Tensor bare = layout.initializers().get(full.name());
+      assertThat(bare.dims()).as(full.name()).containsExactly(full.dims());
+      assertThat(bare.dataType()).as(full.name()).isEqualTo(full.dataType());
+      assertThat(bare.values()).as(full.name()).isNull();
+    }
+  }
+
+  @Test
   void reproducesOnnxRuntimePooledEmbeddingsOn64DebianTexts() {
     List<DebianTexts.Text> texts = DebianTexts.sample(150, 64, List.of());
     assertThat(texts).hasSize(64);
