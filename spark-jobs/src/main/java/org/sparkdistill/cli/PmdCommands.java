@@ -67,6 +67,11 @@ final class PmdCommands {
     private final List<List<Stage>> chains = new java.util.ArrayList<>();
 
     @Override
+    protected org.sparkdistill.stage.Rebuild rebuild(org.sparkdistill.config.DistillConfig config) {
+      return org.sparkdistill.method.pmd.PmdComparison.rebuild(config);
+    }
+
+    @Override
     protected List<Stage> stages(StageContext context) {
       List<Stage> all = new java.util.ArrayList<>();
       for (StageContext seed : org.sparkdistill.method.pmd.PmdComparison.seedContexts(context)) {

@@ -18,6 +18,11 @@ import picocli.CommandLine.Mixin;
 abstract class StageCommand implements Callable<Integer> {
   @Mixin RunOptions options;
 
+  /** The stages {@code --rebuild} can name and their data edges; {@link Rebuild#DEFAULT} unless the chain depends on the configuration. */
+  protected Rebuild rebuild(DistillConfig config) {
+    return Rebuild.DEFAULT;
+  }
+
   /** The stages to run, in order. */
   protected abstract List<Stage> stages(StageContext context);
 
@@ -26,7 +31,7 @@ abstract class StageCommand implements Callable<Integer> {
     ConsoleLogging.configure(options.stacktrace);
     DistillConfig config = ConfigLoader.load(options.config, options.overrides);
     SparkSession spark = SparkSessions.getOrCreate(config.spark);
-    StageContext context = new StageContext(spark, config, options.overwrite, Rebuild.from(options.rebuild));
+    StageContext context = new StageContext(spark, config, options.overwrite, rebuild(config).closure(options.rebuild));
     List<StageResult> results = new ArrayList<>();
     try {
       for (Stage stage : stages(context)) {

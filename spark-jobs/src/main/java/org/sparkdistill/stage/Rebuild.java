@@ -1,56 +1,103 @@
 package org.sparkdistill.stage;
 
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.sparkdistill.kg.KgGraphStage;
+import org.sparkdistill.method.pmd.BiEncoderFineTuneStage;
+import org.sparkdistill.method.pmd.TeacherRankingStage;
+import org.sparkdistill.method.pmd.ZeroShotStage;
 
 /**
  * {@code --rebuild STAGE}: the stage and every stage downstream of it recompute even when their
- * settings are unchanged (a damaged output that {@code verify} found, or a doubt). The order is the
- * chain's: a rebuilt upstream output keeps its fingerprint, so downstream stages would otherwise
- * skip. Each chain is its own line of stages: the text chain ({@link #ORDER}) and the knowledge-graph
- * chains ({@link #KG_CHAINS}); a stage rebuilds what lies downstream of it in the chains it is on.
+ * settings are unchanged (a damaged output that {@code verify} found, or a doubt). A rebuilt
+ * upstream output keeps its fingerprint, so downstream stages would otherwise skip; hence the
+ * closure over the stages' data edges, each stage declared with the stages it reads. {@link
+ * #DEFAULT} declares the text chain ({@link #ORDER}) and the knowledge-graph stages; a command
+ * whose chain depends on its configuration (the {@code pmd} command's grades) adds its own with
+ * {@link #with}, so its stages are named like any other.
  */
 public final class Rebuild {
-  /** The chain's stages in dependency order. */
+  /** The text chain's stages in dependency order, each reading the one before. */
   public static final List<String> ORDER =
       List.of(
           PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME, TargetsStage.NAME, TrainStudentStage.NAME,
           PredictStage.NAME, EvaluateStage.NAME, ReportStage.NAME);
 
-  /** The knowledge-graph chains in dependency order (README "PMD: knowledge graph completion"): the zero-shot baseline, the fine-tuned teacher. */
-  public static final List<List<String>> KG_CHAINS =
-      List.of(
-          List.of(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage.NAME),
-          List.of(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.method.pmd.BiEncoderFineTuneStage.NAME, org.sparkdistill.method.pmd.TeacherRankingStage.NAME));
+  /** The stages every command knows: the text chain, the zero-shot baseline and the fine-tuned teacher of knowledge-graph completion. */
+  public static final Rebuild DEFAULT =
+      new Rebuild(Map.of())
+          .chain(ORDER)
+          .with(ZeroShotStage.NAME, List.of(KgGraphStage.NAME))
+          .with(BiEncoderFineTuneStage.NAME, List.of(KgGraphStage.NAME))
+          .with(TeacherRankingStage.NAME, List.of(KgGraphStage.NAME, BiEncoderFineTuneStage.NAME));
 
-  private Rebuild() {}
+  /** stage → the stages it reads, in declaration order (every stage named is a key). */
+  private final Map<String, Set<String>> upstreams;
+
+  private Rebuild(Map<String, Set<String>> upstreams) {
+    this.upstreams = upstreams;
+  }
+
+  /** These declarations and {@code stage}, which reads {@code reads} (declared too when new). */
+  public Rebuild with(String stage, Collection<String> reads) {
+    Map<String, Set<String>> out = new LinkedHashMap<>();
+    upstreams.forEach((k, v) -> out.put(k, new LinkedHashSet<>(v)));
+    for (String upstream : reads) {
+      out.putIfAbsent(upstream, new LinkedHashSet<>());
+    }
+    out.computeIfAbsent(stage, k -> new LinkedHashSet<>()).addAll(reads);
+    return new Rebuild(out);
+  }
+
+  private Rebuild chain(List<String> order) {
+    Rebuild out = with(order.get(0), List.of());
+    for (int i = 1; i < order.size(); i++) {
+      out = out.with(order.get(i), List.of(order.get(i - 1)));
+    }
+    return out;
+  }
+
+  /** Every declared stage, in declaration order. */
+  public Set<String> stages() {
+    return upstreams.keySet();
+  }
 
   /**
-   * The stage names to recompute for {@code --rebuild stage}; empty for null.
+   * The stage names to recompute for {@code --rebuild stage}: it and every stage that reads it,
+   * transitively; empty for null.
    *
-   * @throws IllegalArgumentException naming the valid stages when {@code stage} is none of them
+   * @throws IllegalArgumentException naming the declared stages when {@code stage} is none of them
    */
-  public static Set<String> from(String stage) {
+  public Set<String> closure(String stage) {
     if (stage == null || stage.isBlank()) {
       return Set.of();
     }
+    if (!upstreams.containsKey(stage)) {
+      throw new IllegalArgumentException("--rebuild must name a stage of this command's chain " + stages() + ", got: " + stage);
+    }
     Set<String> out = new LinkedHashSet<>();
-    List<List<String>> chains = new java.util.ArrayList<>(KG_CHAINS);
-    chains.add(0, ORDER);
-    for (List<String> chain : chains) {
-      int i = chain.indexOf(stage);
-      if (i >= 0) {
-        out.addAll(chain.subList(i, chain.size()));
+    Deque<String> todo = new ArrayDeque<>(List.of(stage));
+    while (!todo.isEmpty()) {
+      String s = todo.pop();
+      if (out.add(s)) {
+        upstreams.forEach((reader, reads) -> {
+          if (reads.contains(s)) {
+            todo.add(reader);
+          }
+        });
       }
     }
-    if (stage.startsWith(org.sparkdistill.method.pmd.GradeStage.PREFIX) || stage.startsWith(org.sparkdistill.method.pmd.PmdComparison.RANK_PREFIX)) {
-      out.add(stage); // a PMD grade: the pmd command adds the grades and rankings below it (PmdComparison.of)
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("--rebuild must name a stage of the chain " + ORDER + ", of the knowledge-graph chains " + KG_CHAINS
-          + " or a PMD grade (" + org.sparkdistill.method.pmd.GradeStage.PREFIX + "<id>, " + org.sparkdistill.method.pmd.PmdComparison.RANK_PREFIX + "<id>), got: " + stage);
-    }
     return Set.copyOf(out);
+  }
+
+  /** {@link #DEFAULT}'s closure of {@code stage}. */
+  public static Set<String> from(String stage) {
+    return DEFAULT.closure(stage);
   }
 }

@@ -64,13 +64,6 @@ public final class StageContext {
     return new StageContext(spark, config, overwrite, rebuild, all);
   }
 
-  /** The same run with {@code more} stages recomputed as well (a chain's own downstream stages, e.g. PMD's grades). */
-  public StageContext rebuilding(java.util.Set<String> more) {
-    java.util.Set<String> all = new java.util.HashSet<>(rebuild);
-    all.addAll(more);
-    return new StageContext(spark, config, overwrite, all, replacements);
-  }
-
   /** The factory replacing the built-in stage {@code stage}, or {@code builtIn}. */
   java.util.function.Function<StageContext, Stage> replacementOr(String stage, java.util.function.Function<StageContext, Stage> builtIn) {
     return replacements.getOrDefault(stage, builtIn);

@@ -22,11 +22,22 @@ class RebuildTest {
   }
 
   @Test
-  void anUnknownStageNamesBothChains() {
+  void anUnknownStageNamesEveryDeclaredStage() {
     assertThatThrownBy(() -> Rebuild.from("kg"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("[prepare, encode, train-teacher, score, targets, train-student, predict, evaluate, report]")
-        .hasMessageContaining("knowledge-graph chains [[kg-graph, pmd-zero-shot], [kg-graph, pmd-finetune, pmd-teacher]]")
-        .hasMessageEndingWith("got: kg");
+        .hasMessage("--rebuild must name a stage of this command's chain [prepare, encode, train-teacher, score, targets, train-student, predict, evaluate, report,"
+            + " kg-graph, pmd-zero-shot, pmd-finetune, pmd-teacher], got: kg");
+  }
+
+  @Test
+  void aDeclaredStageRebuildsEveryStageThatReadsItTransitively() {
+    // a diamond: b and c read a, d reads b and c, e reads only c
+    Rebuild r = Rebuild.DEFAULT.with("b", java.util.List.of("a")).with("c", java.util.List.of("a")).with("d", java.util.List.of("b", "c")).with("e", java.util.List.of("c"));
+    assertThat(r.closure("a")).isEqualTo(Set.of("a", "b", "c", "d", "e"));
+    assertThat(r.closure("b")).isEqualTo(Set.of("b", "d"));
+    assertThat(r.closure("e")).isEqualTo(Set.of("e"));
+    assertThat(r.closure(null)).isEmpty();
+    // declaring leaves DEFAULT as it was
+    assertThatThrownBy(() -> Rebuild.from("a")).hasMessageEndingWith("got: a");
   }
 }

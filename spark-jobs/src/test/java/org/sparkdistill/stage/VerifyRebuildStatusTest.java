@@ -122,7 +122,7 @@ class VerifyRebuildStatusTest {
 
   @Test
   void rebuildRefusesANameOutsideTheChain() {
-    assertThatThrownBy(() -> Rebuild.from("encoder")).hasMessageContaining("--rebuild must name a stage of the chain [prepare, encode").hasMessageContaining("got: encoder");
+    assertThatThrownBy(() -> Rebuild.from("encoder")).hasMessageContaining("--rebuild must name a stage of this command's chain [prepare, encode").hasMessageContaining("got: encoder");
     assertThat(Rebuild.from(null)).isEqualTo(Set.of());
   }
 }

@@ -19,6 +19,7 @@ import org.sparkdistill.kg.KgGraphStage;
 import org.sparkdistill.kg.KgSchemas;
 import org.sparkdistill.kg.RankingQueries;
 import org.sparkdistill.spark.ModelFiles;
+import org.sparkdistill.stage.Rebuild;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
@@ -84,10 +85,7 @@ public final class PmdComparison {
   /** The chain for {@code context}'s configuration (the encoder file is read for its layer count). */
   public static PmdComparison of(StageContext context) {
     DistillConfig c = context.config();
-    String onnx = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), ModelFiles.sessionConf()).localPath().toString();
-    int encoderLayers = BertWeights.layers(java.nio.file.Path.of(onnx));
-    List<PmdGrades.Grade> grades = PmdGrades.of(c.pmd.grades, encoderLayers);
-    context = context.rebuilding(downstreamRebuilds(grades, context.rebuild()));
+    List<PmdGrades.Grade> grades = grades(c);
     PmdComparison out = new PmdComparison(grades, context);
     out.stages.add(new KgGraphStage(context));
     out.stages.add(new ZeroShotStage(context));
@@ -105,21 +103,32 @@ public final class PmdComparison {
     return out;
   }
 
+  /** The grades of {@code c}'s {@code pmd.grades.*} under its encoder (whose depth is read off the ONNX file's layout). */
+  static List<PmdGrades.Grade> grades(DistillConfig c) {
+    String onnx = ModelFiles.resolve("encoder.model", c.encoder.modelFile(), ModelFiles.sessionConf()).localPath().toString();
+    return PmdGrades.of(c.pmd.grades, BertWeights.layers(java.nio.file.Path.of(onnx)));
+  }
+
+  /** The {@code pmd} command's stages for {@code --rebuild}: {@link Rebuild#DEFAULT} and {@code c}'s grades and rankings. */
+  public static Rebuild rebuild(DistillConfig c) {
+    return rebuild(grades(c));
+  }
+
   /**
-   * What {@code --rebuild} of a stage means for the grades: a rebuilt graph, teacher or grade
-   * rebuilds every grade that learns from it, transitively, and a rebuilt grade its ranking.
+   * {@link Rebuild#DEFAULT} and the grades' data edges: each grade reads the graph and the model it
+   * learns from (the fine-tuned teacher or the grade above; none for a baseline trained alone), each
+   * ranking the graph and its grade. So a rebuilt graph, teacher or grade rebuilds every grade that
+   * learns from it, transitively, and the rankings of all of them.
    */
-  static java.util.Set<String> downstreamRebuilds(List<PmdGrades.Grade> grades, java.util.Set<String> rebuild) {
-    java.util.Set<String> out = new java.util.HashSet<>(rebuild);
+  static Rebuild rebuild(List<PmdGrades.Grade> grades) {
+    Rebuild out = Rebuild.DEFAULT;
     for (PmdGrades.Grade g : grades) {
       String grade = GradeStage.PREFIX + g.id();
-      String teacher = g.teacher() == null ? null : PmdGrades.TEACHER.equals(g.teacher()) ? BiEncoderFineTuneStage.NAME : GradeStage.PREFIX + g.teacher();
-      if (out.contains(KgGraphStage.NAME) || (teacher != null && out.contains(teacher))) {
-        out.add(grade);
+      List<String> reads = new ArrayList<>(List.of(KgGraphStage.NAME));
+      if (g.teacher() != null) {
+        reads.add(PmdGrades.TEACHER.equals(g.teacher()) ? BiEncoderFineTuneStage.NAME : GradeStage.PREFIX + g.teacher());
       }
-      if (out.contains(grade)) {
-        out.add(RANK_PREFIX + g.id());
-      }
+      out = out.with(grade, reads).with(RANK_PREFIX + g.id(), List.of(KgGraphStage.NAME, grade));
     }
     return out;
   }

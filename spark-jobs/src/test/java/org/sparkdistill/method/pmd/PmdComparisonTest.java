@@ -29,7 +29,6 @@ import org.sparkdistill.kg.KgGraph;
 import org.sparkdistill.kg.KgGraphStage;
 import org.sparkdistill.kg.KgGraphStageTestAccess;
 import org.sparkdistill.kg.KgSchemas;
-import org.sparkdistill.stage.Rebuild;
 import org.sparkdistill.stage.Stage;
 import org.sparkdistill.stage.StageContext;
 import org.sparkdistill.stage.StageResult;
@@ -145,7 +144,7 @@ class PmdComparisonTest {
     Files.write(params, bytes);
     Files.deleteIfExists(params.resolveSibling("." + params.getFileName() + ".crc"));
     Object recorded = ((Map<?, ?>) m.get("pmd-grade-2l").metrics().get("files")).get(BiEncoderMeta.PARAMS_FILE);
-    assertThatThrownBy(() -> new TeacherRankingStage(new StageContext(SharedSpark.session(), c, false, Rebuild.from("pmd-rank-2l")), "pmd-rank-2l", gradeStage(c, "2l")).run())
+    assertThatThrownBy(() -> new TeacherRankingStage(new StageContext(SharedSpark.session(), c, false, PmdComparison.rebuild(c).closure("pmd-rank-2l")), "pmd-rank-2l", gradeStage(c, "2l")).run())
         .hasMessageContaining(BiEncoderMeta.PARAMS_FILE)
         .hasMessageContaining("the pmd-grade-2l manifest recorded " + recorded)
         .hasMessageContaining("rerun pmd-grade-2l with --overwrite");

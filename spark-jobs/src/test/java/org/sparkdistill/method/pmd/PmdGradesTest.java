@@ -68,11 +68,17 @@ class PmdGradesTest {
   @Test
   void rebuildingAStageRebuildsTheGradesBelowItAndTheirRankings() {
     List<PmdGrades.Grade> grades = PmdGrades.of(new DistillConfig.PmdGradeSettings(), 6);
-    assertThat(PmdComparison.downstreamRebuilds(grades, java.util.Set.of("pmd-grade-4l")))
+    org.sparkdistill.stage.Rebuild rebuild = PmdComparison.rebuild(grades);
+    assertThat(rebuild.closure("pmd-grade-4l"))
         .containsExactlyInAnyOrder("pmd-grade-4l", "pmd-rank-4l", "pmd-grade-2l", "pmd-rank-2l", "pmd-grade-1l", "pmd-rank-1l");
-    java.util.Set<String> fromTeacher = PmdComparison.downstreamRebuilds(grades, java.util.Set.of("pmd-finetune"));
-    assertThat(fromTeacher).contains("pmd-grade-6l", "pmd-rank-1l", "pmd-grade-2l-score-kd", "pmd-rank-1l-feature-kd").doesNotContain("pmd-grade-2l-alone");
-    assertThat(PmdComparison.downstreamRebuilds(grades, java.util.Set.of("kg-graph"))).contains("pmd-grade-2l-alone", "pmd-rank-2l-alone");
+    assertThat(rebuild.closure("pmd-rank-2l")).containsExactly("pmd-rank-2l");
+    java.util.Set<String> fromTeacher = rebuild.closure("pmd-finetune");
+    assertThat(fromTeacher).contains("pmd-teacher", "pmd-grade-6l", "pmd-rank-1l", "pmd-grade-2l-score-kd", "pmd-rank-1l-feature-kd").doesNotContain("pmd-grade-2l-alone", "pmd-zero-shot", "kg-graph");
+    assertThat(rebuild.closure("kg-graph")).contains("pmd-zero-shot", "pmd-grade-2l-alone", "pmd-rank-2l-alone").doesNotContain("prepare");
+    // the text chain is unchanged, and a grade the configuration lacks is refused with the stages that exist
+    assertThat(rebuild.closure("targets")).isEqualTo(org.sparkdistill.stage.Rebuild.from("targets"));
+    assertThatThrownBy(() -> rebuild.closure("pmd-grade-3l")).hasMessageContaining("pmd-grade-4l, pmd-rank-4l").hasMessageEndingWith("got: pmd-grade-3l");
+    assertThatThrownBy(() -> org.sparkdistill.stage.Rebuild.from("pmd-grade-4l")).hasMessageEndingWith("got: pmd-grade-4l");
   }
 
   @Test
