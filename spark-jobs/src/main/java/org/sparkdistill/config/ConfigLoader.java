@@ -131,7 +131,9 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new IllegalArgumentException("config " + (file == null ? "overrides" : file) + ": " + e.getMessage(), e);
     }
-    validate(config, file == null);
+    // A config with a kg section and no data section describes a knowledge graph run (conf/pmd-wn18rr.yaml):
+    // no text stage reads data.*, so its label set is not required here (PrepareStage refuses an empty one).
+    validate(config, file == null, tree.has("kg") && !tree.has("data"));
     return config;
   }
 
@@ -255,20 +257,21 @@ public final class ConfigLoader {
 
   /** Validates {@code c} as loaded from a config file. */
   static void validate(DistillConfig c) {
-    validate(c, false);
+    validate(c, false, false);
   }
 
   /**
    * Every rule: each field's {@link Setting} and the rules relating several fields.
    *
    * @param defaultsOnly no config file was given (named in the error for a missing label set)
+   * @param graphOnly the config has a {@code kg} section and no {@code data} section: an empty label set is allowed
    * @throws IllegalArgumentException listing every broken rule
    */
-  static void validate(DistillConfig c, boolean defaultsOnly) {
+  static void validate(DistillConfig c, boolean defaultsOnly, boolean graphOnly) {
     List<String> errors = new ArrayList<>();
     Settings.validate(c).forEach(v -> errors.add(v.message()));
     if (c.data != null && c.data.labels != null) {
-      if (c.data.labels.isEmpty()) {
+      if (c.data.labels.isEmpty() && !graphOnly) {
         errors.add(
             "data.labels must list the label set in class order"
                 + (defaultsOnly ? " (no --config given: built-in defaults were used; pass --config conf/local.yaml)" : ""));

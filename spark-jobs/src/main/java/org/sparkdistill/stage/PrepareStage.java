@@ -62,6 +62,10 @@ public final class PrepareStage extends Stage {
 
   private StagePlan textsPlan(String name) {
     DistillConfig.DataSettings d = context.config().data;
+    if (d.labels.isEmpty()) {
+      throw new IllegalArgumentException("data.labels is empty: the text stages need the label set in class order (this config has a kg section and no data"
+          + " section, so it describes a knowledge graph run: pass a config with data.*, e.g. conf/local.yaml)");
+    }
     StagePlan plan =
         StagePlan.of(name)
             .input("raw", context.graph().memo("raw", () -> Fingerprints.sha256Data("data.path", d.path, context.spark().sparkContext().hadoopConfiguration())))

@@ -106,6 +106,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aKnowledgeGraphConfigNeedsNoLabelSetButAConfigWithoutEitherDoes() throws Exception {
+    Path graph = Files.writeString(tmp.resolve("kg.yaml"), "kg:\n  sampleEntities: 100\npmd:\n  maxLength: 16\n");
+    assertThat(ConfigLoader.load(graph, List.of()).kg.sampleEntities).isEqualTo(100);
+    // a data section, even without labels, describes text data: its label set is required
+    Path both = Files.writeString(tmp.resolve("both.yaml"), "kg:\n  sampleEntities: 100\ndata:\n  maxRows: 10\n");
+    assertThatThrownBy(() -> ConfigLoader.load(both, List.of())).hasMessageContaining("data.labels must list the label set in class order");
+    Path neither = Files.writeString(tmp.resolve("neither.yaml"), "pmd:\n  maxLength: 16\n");
+    assertThatThrownBy(() -> ConfigLoader.load(neither, List.of())).hasMessageContaining("data.labels must list the label set in class order");
+  }
+
+  @Test
   void everyListTakesYamlOrCommaSeparatedValues() {
     assertThat(local("data.labels=[a, b]").data.labels).containsExactly("a", "b");
     assertThat(local("data.labels=a,b").data.labels).containsExactly("a", "b");

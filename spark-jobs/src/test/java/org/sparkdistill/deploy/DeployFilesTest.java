@@ -287,6 +287,27 @@ class DeployFilesTest {
   }
 
   @Test
+  void theWholeGraphPmdPresetSubmitsWithGpuExecutorsAndAGpuDriver() throws Exception {
+    String driverGpu = "--conf spark.driver.resource.gpu.amount=1 --conf spark.driver.resource.gpu.discoveryScript=/opt/spark-distill/bin/getGpusResources.sh";
+    List<String> line = submit(Map.of("EXTRA_CONF", driverGpu), "--gpu", "yarn", "pmd", "--config", "conf/pmd-wn18rr.yaml");
+    assertThat(confValue(line, "spark.executor.resource.gpu.amount")).isEqualTo("1");
+    assertThat(confValue(line, "spark.driver.resource.gpu.amount")).isEqualTo("1");
+    assertThat(line).containsSequence("--files", ROOT.resolve("conf/pmd-wn18rr.yaml").toString());
+    List<String> cli = cliArgs(line, "/jobs/job.jar");
+    assertThat(CliArgs.parse("submit.sh --gpu yarn", cli)).isEqualTo("pmd");
+    DistillConfig c = CliArgs.load(ROOT.resolve("conf/pmd-wn18rr.yaml"), cli);
+    assertThat(c.resources.teacherTaskGpus).isEqualTo(0.25);
+    assertThat(c.kg.sampleEntities).isZero();
+    assertThat(c.pmd.maxLength).isEqualTo(50);
+    assertThat(c.pmd.finetune.maxTriples).isZero();
+    assertThat(c.pmd.finetune.batchSize).isEqualTo(1024);
+    assertThat(c.pmd.finetune.device).isEqualTo(org.sparkdistill.udfs.model.DeviceSelector.Preference.GPU);
+    assertThat(c.pmd.grades.seeds).containsExactly(1L, 2L, 3L);
+    // the grades are the defaults: four, from 6 layers down to 1
+    assertThat(c.pmd.grades.layerMaps).hasSize(4);
+  }
+
+  @Test
   void submitRefusesMismatchedCoresAndUnshippableConfigs() throws Exception {
     assertThat(submitFails(Map.of("EXECUTOR_CORES", "8", "TASKS_PER_GPU", "4"), "--gpu", "yarn", "encode"))
         .contains("EXECUTOR_CORES must be TASKS_PER_GPU x TEACHER_TASK_CPUS = 4");
