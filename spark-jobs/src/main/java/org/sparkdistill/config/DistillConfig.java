@@ -460,6 +460,10 @@ public final class DistillConfig {
 
     @Setting(doc = "Seed of the random orthonormal rotation of each class's directions (seed + class index).")
     public long seed = org.sparkdistill.method.lelp.LelpParams.DEFAULT_SEED;
+
+    @Setting(doc = "alpha: weight of a hard-label CE on each labelled row's class probability (the sum of its S outputs) beside (1 - alpha) times the CE"
+        + " against the subclass targets; 0 (the default): the paper's LELP, no ground-truth term. The lelp command tries lelp.alphas at the chosen setting.", min = 0, max = 1)
+    public double alpha = 0.0;
   }
 
   /**
@@ -652,7 +656,8 @@ public final class DistillConfig {
     @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta and null-space value), then beta, then the null space.", nonBlank = true)
     public String search = "grid";
 
-    @Setting(doc = "Plain KD's alpha grid; 0 (no label term, as in the paper) is always reported, the best on validation beside it.", min = 0, max = 1)
+    @Setting(doc = "The alpha grid of plain KD (student.alpha) and of the chosen LELP setting (targets.lelp.alpha); 0 (no label term, as in the paper)"
+        + " is always reported, the best on validation beside it.", min = 0, max = 1)
     public List<Double> alphas = new ArrayList<>(List.of(0.0, 0.5, 0.9));
 
     /**

@@ -39,11 +39,14 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * lelp.subclassTemperatures} × {@code lelp.nullSpace}; {@code lelp.search: grid} tries every
  * combination, {@code coordinate} tries every S at the first β and null-space value, then every β at
  * the best S, then every null-space value at the best pair) and every KD α ({@code lelp.alphas})
- * train students; the best on validation accuracy (early stopping's best epoch) is chosen. Every
- * seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting), KD with
- * the chosen α, embedding distillation ({@code targets.method: embedding}, the same student with a
- * projection to the teacher's features, at the {@code lelp.featureWeights} weight chosen on
- * validation) and LELP with the chosen setting. Test labels are read by evaluate only.
+ * train students; the best on validation accuracy (early stopping's best epoch) is chosen. The
+ * chosen LELP setting is then tried at every nonzero α of the same grid ({@code
+ * targets.lelp.alpha}: a hard-label CE on the summed class probability, the analogue of KD's α).
+ * Every seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting),
+ * KD with the chosen α, embedding distillation ({@code targets.method: embedding}, the same student
+ * with a projection to the teacher's features, at the {@code lelp.featureWeights} weight chosen on
+ * validation), LELP with the chosen setting at α = 0 and at its chosen α. Test labels are read by
+ * evaluate only.
  *
  * <p>Layout: {@code <workDir>/lelp/n<budget>-s<seed>/} holds the cell's prepare, train-teacher and
  * score outputs (encode is shared: {@code outputs.encode}), and one directory per student variant
@@ -60,13 +63,18 @@ public final class LelpComparison {
   /**
    * The choices of one budget and every score of its grid (first seed).
    *
+   * @param lelp the LELP setting chosen at α = 0 (the paper's student)
    * @param embedding the chosen embedding-distillation variant ({@code embed-w<λ>}), null when
    *     {@code lelp.featureWeights} is empty
+   * @param lelpBest that setting at the {@code targets.lelp.alpha} of {@code lelp.alphas} chosen on validation ({@code lelp} itself at α = 0)
    */
-  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, String embedding, List<Score> grid, List<String> skipped) {}
+  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, String embedding, String lelpBest, double lelpAlpha, List<Score> grid, List<String> skipped) {}
 
-  /** Test accuracies of one (budget, seed) cell; {@code embedding} is null without that baseline. */
-  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp) {}
+  /**
+   * Test accuracies of one (budget, seed) cell; {@code embedding} is null without that baseline;
+   * {@code lelp} at α = 0, {@code lelpBest} at the chosen α.
+   */
+  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp, double lelpBest) {}
 
   /**
    * @param computed stages this run computed (0 on a rerun of a finished comparison)
@@ -117,6 +125,11 @@ public final class LelpComparison {
     return String.format(Locale.ROOT, "lelp-S%d-b%s-%s", s, beta, nullSpace ? "null" : "full");
   }
 
+  /** {@code lelp} (a {@link #lelpName}) with the hard-label weight {@code alpha}; itself at 0. */
+  static String lelpName(String lelp, double alpha) {
+    return alpha == 0 ? lelp : lelp + "-a" + alpha;
+  }
+
   static String kdName(double alpha) {
     return "kd-a" + alpha;
   }
@@ -148,6 +161,7 @@ public final class LelpComparison {
       c.targets.lelp.subclasses = Integer.parseInt(parts[1].substring(1));
       c.targets.lelp.subclassTemperature = Double.parseDouble(parts[2].substring(1));
       c.targets.lelp.nullSpace = parts[3].equals("null");
+      c.targets.lelp.alpha = parts.length > 4 ? Double.parseDouble(parts[4].substring(1)) : 0.0;
     }
     return c;
   }
@@ -262,9 +276,22 @@ public final class LelpComparison {
           bestEmbedding = score;
         }
       }
+      // the chosen LELP setting with a hard-label term: every nonzero α of lelp.alphas (ties keep α = 0)
+      Score lelpBest = bestLelp;
+      double lelpAlpha = 0.0;
+      for (double a : grid.alphas) {
+        if (a > 0) {
+          Score score = run(cell, lelpName(bestLelp.variant(), a));
+          scores.add(score);
+          if (score.validation() > lelpBest.validation()) {
+            lelpBest = score;
+            lelpAlpha = a;
+          }
+        }
+      }
       String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
       double alpha = Double.parseDouble(bestKd.variant().substring(4));
-      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, scores, skipped));
+      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped));
       for (long seed : grid.seeds) {
         DistillConfig seeded = seed == first ? cell : cellConfig(budget, seed);
         teacher(seeded);
@@ -273,7 +300,8 @@ public final class LelpComparison {
         Score kd = run(seeded, bestKd.variant());
         Double embedded = embedding == null ? null : run(seeded, embedding).test();
         Score lelp = run(seeded, bestLelp.variant());
-        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test()));
+        Score lelpAtBest = lelpAlpha == 0 ? lelp : run(seeded, lelpBest.variant());
+        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test(), lelpAtBest.test()));
         write(new Result(choices, cells, computed, skippedStages));
       }
     }
@@ -309,33 +337,39 @@ public final class LelpComparison {
     return MeanStd.of(row.stream().mapToDouble(f).toArray()).format();
   }
 
+  private static double mean(List<Cell> row, java.util.function.ToDoubleFunction<Cell> f) {
+    return MeanStd.of(row.stream().mapToDouble(f).toArray()).mean();
+  }
+
   /** The comparison and the validation grid as Markdown tables. */
   public static String tables(Result result, List<Long> seeds) {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "stages computed: %d, skipped (finished): %d%n%n", result.computed(), result.skipped()));
     out.append("### LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds ").append(seeds).append("\n\n");
-    out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | embedding distillation | LELP (chosen) | LELP − KD α=0 | LELP − best KD | LELP − labels-only | LELP − embedding |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | embedding distillation | LELP α=0 (chosen) | LELP best α"
+        + " | LELP α=0 − KD α=0 | LELP best α − KD best α | LELP best α − labels-only | LELP best α − embedding |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Choice choice : result.choices()) {
       List<Cell> row = result.cells().stream().filter(c -> c.labelsPerClass() == choice.labelsPerClass()).toList();
       if (row.isEmpty()) {
         continue;
       }
-      double lelp = MeanStd.of(row.stream().mapToDouble(Cell::lelp).toArray()).mean();
+      double lelp = mean(row, Cell::lelp);
+      double lelpBest = mean(row, Cell::lelpBest);
       boolean embedded = choice.embedding() != null && row.stream().allMatch(c -> c.embedding() != null);
-      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s | %s (%s) | %+.4f | %+.4f | %+.4f | %s |%n",
+      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s | %s (%s) | %s (α=%s) | %+.4f | %+.4f | %+.4f | %s |%n",
           choice.labelsPerClass(), row.size(), cell(row, Cell::teacher), cell(row, Cell::labelsOnly), cell(row, Cell::kdAlpha0),
           cell(row, Cell::kdBest), choice.alpha(),
           embedded ? cell(row, Cell::embedding) + " (" + choice.embedding() + ")" : "-",
-          cell(row, Cell::lelp), choice.lelp(),
-          lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdAlpha0).toArray()).mean(),
-          lelp - MeanStd.of(row.stream().mapToDouble(Cell::kdBest).toArray()).mean(),
-          lelp - MeanStd.of(row.stream().mapToDouble(Cell::labelsOnly).toArray()).mean(),
-          embedded ? String.format(Locale.ROOT, "%+.4f", lelp - MeanStd.of(row.stream().mapToDouble(Cell::embedding).toArray()).mean()) : "-"));
+          cell(row, Cell::lelp), choice.lelp(), cell(row, Cell::lelpBest), choice.lelpAlpha(),
+          lelp - mean(row, Cell::kdAlpha0),
+          lelpBest - mean(row, Cell::kdBest),
+          lelpBest - mean(row, Cell::labelsOnly),
+          embedded ? String.format(Locale.ROOT, "%+.4f", lelpBest - mean(row, c -> c.embedding())) : "-"));
     }
     for (Choice choice : result.choices()) {
-      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s%s)%n%n",
-          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
+      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s, %s%s)%n%n",
+          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
       out.append("| student | validation | test | teacher (test) |\n|---|---:|---:|---:|\n");
       for (Score s : choice.grid()) {
         out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", s.variant(), s.validation(), s.test(), s.teacher()));

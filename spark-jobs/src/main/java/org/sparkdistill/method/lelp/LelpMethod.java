@@ -26,6 +26,7 @@ import org.sparkdistill.udfs.schema.Split;
 import org.sparkdistill.udfs.student.Readout;
 import org.sparkdistill.udfs.train.KdLoss;
 import org.sparkdistill.udfs.train.StudentLoss;
+import org.sparkdistill.udfs.train.SubclassKdLoss;
 
 /**
  * {@code targets.method: lelp}: LELP pseudo-subclass targets ({@link LelpEstimator}, {@link
@@ -36,8 +37,9 @@ import org.sparkdistill.udfs.train.StudentLoss;
  * the targets. The student has C·S outputs ({@code <class>#<s>}), is trained by cross-entropy
  * against the subclass targets ({@link KdLoss} with α = 0 and T = 1: the KL differs from the CE by
  * the targets' entropy, a constant, so the gradients are the CE's) and read out by summing each
- * class's S probabilities. {@code student.alpha} does not apply: no ground-truth term, as in the
- * paper.
+ * class's S probabilities. {@code student.alpha} does not apply. With the default {@code
+ * targets.lelp.alpha} 0 there is no ground-truth term, as in the paper; above 0 the labelled rows
+ * add a CE on their class's summed probability ({@link SubclassKdLoss}), the analogue of KD's α.
  */
 public final class LelpMethod implements DistillationMethod {
   public static final String NAME = "lelp";
@@ -83,6 +85,10 @@ public final class LelpMethod implements DistillationMethod {
     s.put("targets.lelp.centre", Boolean.toString(lelp.centre));
     s.put("targets.lelp.membership", lelp.membership);
     s.put("targets.lelp.seed", Long.toString(lelp.seed));
+    if (lelp.alpha > 0) {
+      // recorded only when set, so outputs made before the setting existed (alpha 0) stay up to date
+      s.put("targets.lelp.alpha", Double.toString(lelp.alpha));
+    }
     return s;
   }
 
@@ -160,6 +166,9 @@ public final class LelpMethod implements DistillationMethod {
 
   @Override
   public StudentLoss loss(SortedMap<String, String> targetSettings, DistillConfig.StudentSettings student) {
-    return new KdLoss(0.0, 1.0);
+    // α and S as the targets were built (their manifest), as the student's outputs are
+    double alpha = Double.parseDouble(targetSettings.getOrDefault("targets.lelp.alpha", "0"));
+    int subclasses = Integer.parseInt(targetSettings.getOrDefault("targets.lelp.subclasses", Integer.toString(lelp.subclasses)));
+    return alpha > 0 ? new SubclassKdLoss(alpha, subclasses) : new KdLoss(0.0, 1.0);
   }
 }

@@ -35,7 +35,8 @@ public final class LelpReportSection {
             .row("targets.lelp.nullSpace", String.valueOf(l.nullSpace))
             .row("targets.lelp.centre", String.valueOf(l.centre))
             .row("targets.lelp.membership", l.membership)
-            .row("student loss", "CE(p_{c,s}) over C·S outputs, read out by Σ_s")
+            .row("targets.lelp.alpha", String.valueOf(l.alpha))
+            .row("student loss", "(1 − α)·CE(p_{c,s}) over C·S outputs + α·CE(label, Σ_s q_{c,s}), read out by Σ_s")
             .build();
     List<Table> tables = new ArrayList<>(List.of(settings));
     Map<String, Object> comparison = comparison(c.workDir);
@@ -51,7 +52,7 @@ public final class LelpReportSection {
   @SuppressWarnings("unchecked")
   static Table table(Map<String, Object> comparison) {
     Table.Builder t = Table.builder("LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds (lelp command)",
-        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP (chosen)");
+        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP α=0 (chosen)", "LELP best α");
     List<Map<String, Object>> cells = (List<Map<String, Object>>) comparison.get("cells");
     for (Map<String, Object> choice : (List<Map<String, Object>>) comparison.get("choices")) {
       int budget = ((Number) choice.get("labelsPerClass")).intValue();
@@ -62,7 +63,8 @@ public final class LelpReportSection {
       t.row(String.valueOf(budget), String.valueOf(row.size()), f(row, "teacher"), f(row, "labelsOnly"), f(row, "kdAlpha0"),
           f(row, "kdBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("alpha")),
           choice.get("embedding") != null && row.stream().allMatch(x -> x.get("embedding") instanceof Number) ? f(row, "embedding") + " (" + choice.get("embedding") + ")" : "-",
-          f(row, "lelp") + " (" + choice.get("lelp") + ")");
+          f(row, "lelp") + " (" + choice.get("lelp") + ")",
+          row.stream().allMatch(x -> x.get("lelpBest") instanceof Number) ? f(row, "lelpBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("lelpAlpha")) : "-");
     }
     return t.build();
   }

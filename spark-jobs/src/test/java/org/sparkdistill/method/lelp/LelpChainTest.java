@@ -127,6 +127,30 @@ public class LelpChainTest {
     @SuppressWarnings("unchecked")
     double accuracy = ((Number) ((Map<String, Object>) evaluation.get("student")).get("accuracy")).doubleValue();
     assertThat(accuracy).isBetween(0.0, 1.0);
+    // α = 0 (the paper's student) is not recorded, so outputs made before targets.lelp.alpha existed stay up to date
+    assertThat(m.settings()).doesNotContainKey("targets.lelp.alpha");
+    assertThat(new LelpMethod(c).loss(m.settings(), c.student)).isInstanceOf(org.sparkdistill.udfs.train.KdLoss.class);
+
+    // With a hard-label weight, on the same teacher outputs: the same targets (α only changes the loss), recorded, and the student trains with it.
+    DistillConfig withLabels = c.copy();
+    withLabels.targets.lelp.alpha = 0.9;
+    withLabels.workDir = work.resolve("alpha").toString();
+    for (String stage : List.of("prepare", "encode", "train-teacher", "score")) {
+      withLabels.outputs.put(stage, context.output(stage).dir().toString());
+    }
+    StageContext alphaContext = new StageContext(spark, withLabels, false);
+    for (Stage stage : Chain.student(alphaContext)) {
+      stage.run();
+    }
+    Manifest alphaTargets = alphaContext.graph().input(TargetsStage.NAME).manifest();
+    assertThat(alphaTargets.settings()).containsEntry("targets.lelp.alpha", "0.9");
+    assertThat(readArrays(alphaContext.graph().input(TargetsStage.NAME), "target")).containsOnlyKeys(written.keySet()).allSatisfy((id, t) -> assertThat(t).containsExactly(written.get(id)));
+    assertThat(new LelpMethod(withLabels).loss(alphaTargets.settings(), withLabels.student))
+        .isInstanceOfSatisfying(org.sparkdistill.udfs.train.SubclassKdLoss.class, l -> {
+          assertThat(l.alpha()).isEqualTo(0.9);
+          assertThat(l.subclasses()).isEqualTo(3);
+        });
+    assertThat(alphaContext.graph().input(TrainStudentStage.NAME).manifest().metrics()).containsKey("validationAccuracy");
   }
 
   /** id → the float array column {@code column}, read with parquet-hadoop's example Group reader. */

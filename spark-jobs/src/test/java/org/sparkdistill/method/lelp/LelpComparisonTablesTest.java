@@ -13,9 +13,9 @@ class LelpComparisonTablesTest {
   static LelpComparison.Result result() {
     List<LelpComparison.Score> grid =
         List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
-    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", grid, List.of());
+    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", "lelp-S4-b0.5-null-a0.5", 0.5, grid, List.of());
     List<LelpComparison.Cell> cells =
-        List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83));
+        List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79, 0.81), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83, 0.85));
     return new LelpComparison.Result(List.of(choice), cells, 12, 3);
   }
 
@@ -24,10 +24,19 @@ class LelpComparisonTablesTest {
     String md = LelpComparison.tables(result(), List.of(1L, 2L));
     // teacher mean 0.86, std |0.85 − 0.87| / √2 = 0.0141; LELP − KD α=0 = 0.81 − 0.77
     assertThat(md).contains("stages computed: 12, skipped (finished): 3");
-    // embedding distillation 0.74, 0.80: mean 0.77, std 0.06 / √2 = 0.0424; LELP − embedding = 0.81 − 0.77
-    assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.770 ± 0.042 (embed-w1.0) | 0.810 ± 0.028 (lelp-S4-b0.5-null) | +0.0400 | +0.0300 | +0.1900 | +0.0400 |");
-    assertThat(md).contains("chosen: lelp-S4-b0.5-null, kd-a0.5, embed-w1.0)");
+    // embedding distillation 0.74, 0.80: mean 0.77, std 0.06 / √2 = 0.0424; LELP best α 0.81, 0.85: mean 0.83
+    // LELP best α − KD best α = 0.83 − 0.78, − labels-only = 0.83 − 0.62, − embedding = 0.83 − 0.77
+    assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.770 ± 0.042 (embed-w1.0) | 0.810 ± 0.028 (lelp-S4-b0.5-null)"
+        + " | 0.830 ± 0.028 (α=0.5) | +0.0400 | +0.0500 | +0.2100 | +0.0600 |");
+    assertThat(md).contains("chosen: lelp-S4-b0.5-null, lelp-S4-b0.5-null-a0.5, kd-a0.5, embed-w1.0)");
     assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 |");
+  }
+
+  /** A variant name carries the LELP setting and its hard-label weight; α = 0 keeps the paper's name (and outputs made before α existed). */
+  @Test
+  void lelpVariantNamesRoundTripThroughTheirConfig() {
+    assertThat(LelpComparison.lelpName(LelpComparison.lelpName(16, 0.5, true), 0.0)).isEqualTo("lelp-S16-b0.5-null");
+    assertThat(LelpComparison.lelpName(LelpComparison.lelpName(4, 2.0, false), 0.9)).isEqualTo("lelp-S4-b2.0-full-a0.9");
   }
 
   @Test
@@ -36,15 +45,16 @@ class LelpComparisonTablesTest {
     ObjectMapper json = new ObjectMapper();
     Map<String, Object> map = json.readValue(json.writeValueAsBytes(result()), Map.class);
     Table t = LelpReportSection.table(map);
-    assertThat(t.rows()).containsExactly(List.of("25", "2", "0.860 ± 0.014", "0.620 ± 0.028", "0.770 ± 0.014", "0.780 ± 0.014 (α=0.5)", "0.770 ± 0.042 (embed-w1.0)", "0.810 ± 0.028 (lelp-S4-b0.5-null)"));
+    assertThat(t.rows()).containsExactly(List.of("25", "2", "0.860 ± 0.014", "0.620 ± 0.028", "0.770 ± 0.014", "0.780 ± 0.014 (α=0.5)", "0.770 ± 0.042 (embed-w1.0)", "0.810 ± 0.028 (lelp-S4-b0.5-null)",
+        "0.830 ± 0.028 (α=0.5)"));
   }
 
   /** Without lelp.featureWeights the embedding column shows a dash. */
   @Test
   void withoutTheEmbeddingBaselineItsColumnsAreDashes() {
-    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.0", 0.0, null, List.of(), List.of());
-    List<LelpComparison.Cell> cells = List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.76, null, 0.79));
+    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.0", 0.0, null, "lelp-S4-b0.5-null", 0.0, List.of(), List.of());
+    List<LelpComparison.Cell> cells = List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.76, null, 0.79, 0.79));
     String md = LelpComparison.tables(new LelpComparison.Result(List.of(choice), cells, 1, 0), List.of(1L));
-    assertThat(md).contains("| 0.760 (n=1) (α=0.0) | - | 0.790 (n=1) (lelp-S4-b0.5-null) | +0.0300 | +0.0300 | +0.1900 | - |");
+    assertThat(md).contains("| 0.760 (n=1) (α=0.0) | - | 0.790 (n=1) (lelp-S4-b0.5-null) | 0.790 (n=1) (α=0.0) | +0.0300 | +0.0300 | +0.1900 | - |");
   }
 }
