@@ -87,7 +87,7 @@ public final class MukaComparison {
   public record SeedTeachers(long seed, Map<String, Double> withinSubset, double unionTeacher, Map<String, double[]> scoreSeconds, Map<String, Double> mutualInformation) {}
 
   /** The comparison's results. */
-  public record Result(List<Cell> cells, List<SeedTeachers> teachers, long validationLabels, long studentRows, List<MukaTeachers.Teacher> teacherList, double encodeSeconds) {}
+  public record Result(List<Cell> cells, List<SeedTeachers> teachers, long validationLabels, long studentRows, List<MukaTeachers.Teacher> teacherList, Map<String, Double> encodeSeconds) {}
 
   private final SparkSession spark;
   private final DistillConfig base;
@@ -175,7 +175,8 @@ public final class MukaComparison {
     List<SeedTeachers> seedTeachers = new ArrayList<>();
     long validationLabels = -1;
     long studentRows = -1;
-    double encodeSeconds = Double.NaN;
+    // each encode output (the union teacher's, and one per other encoder the teachers name): its seconds when it was computed
+    Map<String, Double> encodeSeconds = new LinkedHashMap<>();
     Map<String, Map<String, Object>> evaluations = new LinkedHashMap<>();
     for (long seed : base.muka.seeds) {
       firstSeed = seed == base.muka.seeds.get(0);
@@ -194,7 +195,7 @@ public final class MukaComparison {
           studentRows = m.splitCounts().getOrDefault(Split.TRAIN.value(), -1L);
         }
         if (stage instanceof EncodeStage) {
-          encodeSeconds = seconds(r.manifest());
+          encodeSeconds.putIfAbsent(new org.apache.hadoop.fs.Path(r.path()).getName(), seconds(r.manifest()));
         }
       }
       Map<String, Double> within = new LinkedHashMap<>();
@@ -208,6 +209,9 @@ public final class MukaComparison {
           StageResult r = run(stage);
           if (stage instanceof ScoreStage) {
             score = r;
+          }
+          if (stage instanceof EncodeStage) {
+            encodeSeconds.putIfAbsent(new org.apache.hadoop.fs.Path(r.path()).getName(), seconds(r.manifest()));
           }
         }
         within.put(t.name(), number(score.manifest().metrics(), "testAccuracy"));
@@ -354,7 +358,9 @@ public final class MukaComparison {
         out.append(String.format(Locale.ROOT, " s%d %s %.1f s vs %.1f s;", s.seed(), e.getKey(), e.getValue()[0], e.getValue()[1]));
       }
     }
-    out.append(String.format(Locale.ROOT, " encode (shared by every teacher, run once): %.1f s.%n", result.encodeSeconds()));
+    out.append(" encode (each run once, shared by the teachers on its encoder):");
+    result.encodeSeconds().forEach((name, seconds) -> out.append(String.format(Locale.ROOT, " %s %.1f s;", name, seconds)));
+    out.append(System.lineSeparator());
     MeanStd m = stat(cells, "muka", Cell::testAccuracy);
     MeanStd kd = stat(cells, "concat-kd", Cell::testAccuracy);
     MeanStd uhc = stat(cells, "uhc", Cell::testAccuracy);

@@ -156,7 +156,9 @@ public final class MukaReportSection {
           km == null || om == null ? "-" : String.format(Locale.ROOT, "%+.1f s", km.mean() - om.mean()));
     }
     Object encode = comparison.get("encodeSeconds");
-    if (encode != null) {
+    if (encode instanceof Map<?, ?> encodes) {
+      encodes.forEach((name, seconds) -> cost.row(name + " (run once, shared by the teachers on its encoder)", "", String.format(Locale.ROOT, "%.1f s", asDouble(seconds)), ""));
+    } else if (encode != null) { // results written before each encoder had its own entry
       cost.row("encode (shared by every teacher, run once)", "", String.format(Locale.ROOT, "%.1f s", asDouble(encode)), "");
     }
 

@@ -11,7 +11,7 @@ import java.util.Map;
  * was not measured (e.g. the selection accuracy of concat-KD) is {@code null}, never NaN.
  *
  * <pre>{@code
- * { "seeds": [1, 2, 3], "studentRows": 8640, "validationLabels": 1276, "encodeSeconds": 1994.0, "mcPasses": 16,
+ * { "seeds": [1, 2, 3], "studentRows": 8640, "validationLabels": 1276, "encodeSeconds": {"encode": 1994.0}, "mcPasses": 16,
  *   "variants": [ {"name": "muka", "description": "MUKA (MC, soft, re-weighted)", "selects": true}, ... ],
  *   "teachers": [ {"name": "t1", "labels": ["net", ...], "precision": "fp32"}, ... ],
  *   "cells":    [ {"seed": 1, "variant": "muka", "testAccuracy": 0.72, "testMacroF1": 0.65,
@@ -30,7 +30,9 @@ public final class MukaResults {
     out.put("seeds", List.copyOf(seeds));
     out.put("studentRows", result.studentRows());
     out.put("validationLabels", result.validationLabels());
-    out.put("encodeSeconds", value(result.encodeSeconds()));
+    Map<String, Object> encodes = new LinkedHashMap<>();
+    result.encodeSeconds().forEach((name, seconds) -> encodes.put(name, value(seconds)));
+    out.put("encodeSeconds", encodes);
     out.put("mcPasses", mcPasses);
     List<Map<String, Object>> variants = new ArrayList<>();
     for (MukaComparison.Variant v : MukaComparison.VARIANTS) {

@@ -57,7 +57,7 @@ class MukaReportSectionTest {
       cost.put("t2", new double[] {30, 15});
       teachers.add(new MukaComparison.SeedTeachers(seed, within, 0.78, cost, mi));
     }
-    return new MukaComparison.Result(cells, teachers, 1276, 8640, MukaTeachers.of(config()), 1994.0);
+    return new MukaComparison.Result(cells, teachers, 1276, 8640, MukaTeachers.of(config()), new java.util.LinkedHashMap<>(Map.of("encode", 1994.0)));
   }
 
   @SuppressWarnings("unchecked")
@@ -104,6 +104,7 @@ class MukaReportSectionTest {
     assertThat(row(cost, "t1")).containsExactly("t1", "22.0 s", "12.0 s", "+10.0 s");
     assertThat(row(cost, "t2")).containsExactly("t2", "30.0 s", "15.0 s", "+15.0 s");
     assertThat(row(cost, "encode").get(2)).isEqualTo("1994.0 s");
+    assertThat(row(cost, "encode").get(0)).isEqualTo("encode (run once, shared by the teachers on its encoder)");
   }
 
   @Test
