@@ -14,10 +14,18 @@ import picocli.CommandLine.Command;
 final class PmdCommands {
   private PmdCommands() {}
 
+  /** A knowledge-graph command: {@code --rebuild} knows the graph, zero-shot and teacher stages. */
+  abstract static class KgStageCommand extends StageCommand {
+    @Override
+    protected org.sparkdistill.stage.Rebuild rebuild(org.sparkdistill.config.DistillConfig config) {
+      return org.sparkdistill.method.pmd.PmdComparison.knowledgeGraph();
+    }
+  }
+
   @Command(
       name = KgGraphStage.NAME,
       description = "Build the knowledge graph (kg.*): WordNet 3.1's WN18RR relations or a user's tables, checked, optionally sampled, split; Parquet entities and triples.")
-  static final class Graph extends StageCommand {
+  static final class Graph extends KgStageCommand {
     @Override
     protected List<Stage> stages(StageContext context) {
       return List.of(new KgGraphStage(context));
@@ -27,7 +35,7 @@ final class PmdCommands {
   @Command(
       name = ZeroShotStage.NAME,
       description = "kg-graph, then the frozen pretrained encoder as a bi-encoder: filtered MRR and Hits@1/3/10 over all entities on valid and test. Finished stages are skipped.")
-  static final class ZeroShot extends StageCommand {
+  static final class ZeroShot extends KgStageCommand {
     @Override
     protected List<Stage> stages(StageContext context) {
       return List.of(new KgGraphStage(context), new ZeroShotStage(context));
@@ -43,7 +51,7 @@ final class PmdCommands {
   @Command(
       name = org.sparkdistill.method.pmd.TeacherRankingStage.NAME,
       description = "kg-graph, pmd-finetune (the SimKGC bi-encoder fine-tuned on the training triples, on the driver), then its filtered MRR and Hits@1/3/10 over all entities on valid and test. Finished stages are skipped.")
-  static final class Teacher extends StageCommand {
+  static final class Teacher extends KgStageCommand {
     @Override
     protected List<Stage> stages(StageContext context) {
       return List.of(new KgGraphStage(context), new org.sparkdistill.method.pmd.BiEncoderFineTuneStage(context), new org.sparkdistill.method.pmd.TeacherRankingStage(context));

@@ -8,19 +8,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.sparkdistill.kg.KgGraphStage;
-import org.sparkdistill.method.pmd.BiEncoderFineTuneStage;
-import org.sparkdistill.method.pmd.TeacherRankingStage;
-import org.sparkdistill.method.pmd.ZeroShotStage;
 
 /**
  * {@code --rebuild STAGE}: the stage and every stage downstream of it recompute even when their
  * settings are unchanged (a damaged output that {@code verify} found, or a doubt). A rebuilt
  * upstream output keeps its fingerprint, so downstream stages would otherwise skip; hence the
  * closure over the stages' data edges, each stage declared with the stages it reads. {@link
- * #DEFAULT} declares the text chain ({@link #ORDER}) and the knowledge-graph stages; a command
- * whose chain depends on its configuration (the {@code pmd} command's grades) adds its own with
- * {@link #with}, so its stages are named like any other.
+ * #DEFAULT} declares the text chain ({@link #ORDER}); a command with other stages adds them with
+ * {@link #with} (the knowledge-graph commands, and the {@code pmd} command its configuration's
+ * grades), so its stages are named like any other.
  */
 public final class Rebuild {
   /** The text chain's stages in dependency order, each reading the one before. */
@@ -29,13 +25,8 @@ public final class Rebuild {
           PrepareStage.NAME, EncodeStage.NAME, TrainTeacherStage.NAME, ScoreStage.NAME, TargetsStage.NAME, TrainStudentStage.NAME,
           PredictStage.NAME, EvaluateStage.NAME, ReportStage.NAME);
 
-  /** The stages every command knows: the text chain, the zero-shot baseline and the fine-tuned teacher of knowledge-graph completion. */
-  public static final Rebuild DEFAULT =
-      new Rebuild(Map.of())
-          .chain(ORDER)
-          .with(ZeroShotStage.NAME, List.of(KgGraphStage.NAME))
-          .with(BiEncoderFineTuneStage.NAME, List.of(KgGraphStage.NAME))
-          .with(TeacherRankingStage.NAME, List.of(KgGraphStage.NAME, BiEncoderFineTuneStage.NAME));
+  /** The text chain: what the text commands run (the knowledge-graph commands add their own, {@code PmdComparison.knowledgeGraph}). */
+  public static final Rebuild DEFAULT = new Rebuild(Map.of()).chain(ORDER);
 
   /** stage → the stages it reads, in declaration order (every stage named is a key). */
   private final Map<String, Set<String>> upstreams;

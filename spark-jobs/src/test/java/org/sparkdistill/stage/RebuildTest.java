@@ -15,18 +15,10 @@ class RebuildTest {
   }
 
   @Test
-  void knowledgeGraphStagesRebuildTheirOwnChain() {
-    assertThat(Rebuild.from("kg-graph")).isEqualTo(Set.of("kg-graph", "pmd-zero-shot", "pmd-finetune", "pmd-teacher"));
-    assertThat(Rebuild.from("pmd-zero-shot")).isEqualTo(Set.of("pmd-zero-shot"));
-    assertThat(Rebuild.from("pmd-finetune")).isEqualTo(Set.of("pmd-finetune", "pmd-teacher"));
-  }
-
-  @Test
   void anUnknownStageNamesEveryDeclaredStage() {
     assertThatThrownBy(() -> Rebuild.from("kg"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--rebuild must name a stage of this command's chain [prepare, encode, train-teacher, score, targets, train-student, predict, evaluate, report,"
-            + " kg-graph, pmd-zero-shot, pmd-finetune, pmd-teacher], got: kg");
+        .hasMessage("--rebuild must name a stage of this command's chain [prepare, encode, train-teacher, score, targets, train-student, predict, evaluate, report], got: kg");
   }
 
   @Test

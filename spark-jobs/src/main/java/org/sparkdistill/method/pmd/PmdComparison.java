@@ -109,19 +109,30 @@ public final class PmdComparison {
     return PmdGrades.of(c.pmd.grades, BertWeights.layers(java.nio.file.Path.of(onnx)));
   }
 
-  /** The {@code pmd} command's stages for {@code --rebuild}: {@link Rebuild#DEFAULT} and {@code c}'s grades and rankings. */
+  /**
+   * The knowledge-graph commands' stages for {@code --rebuild}: {@link Rebuild#DEFAULT}, the graph,
+   * the zero-shot baseline and the fine-tuned teacher with its ranking.
+   */
+  public static Rebuild knowledgeGraph() {
+    return Rebuild.DEFAULT
+        .with(ZeroShotStage.NAME, List.of(KgGraphStage.NAME))
+        .with(BiEncoderFineTuneStage.NAME, List.of(KgGraphStage.NAME))
+        .with(TeacherRankingStage.NAME, List.of(KgGraphStage.NAME, BiEncoderFineTuneStage.NAME));
+  }
+
+  /** The {@code pmd} command's stages for {@code --rebuild}: {@link #knowledgeGraph} and {@code c}'s grades and rankings. */
   public static Rebuild rebuild(DistillConfig c) {
     return rebuild(grades(c));
   }
 
   /**
-   * {@link Rebuild#DEFAULT} and the grades' data edges: each grade reads the graph and the model it
+   * {@link #knowledgeGraph} and the grades' data edges: each grade reads the graph and the model it
    * learns from (the fine-tuned teacher or the grade above; none for a baseline trained alone), each
    * ranking the graph and its grade. So a rebuilt graph, teacher or grade rebuilds every grade that
    * learns from it, transitively, and the rankings of all of them.
    */
   static Rebuild rebuild(List<PmdGrades.Grade> grades) {
-    Rebuild out = Rebuild.DEFAULT;
+    Rebuild out = knowledgeGraph();
     for (PmdGrades.Grade g : grades) {
       String grade = GradeStage.PREFIX + g.id();
       List<String> reads = new ArrayList<>(List.of(KgGraphStage.NAME));

@@ -66,6 +66,16 @@ class PmdGradesTest {
   }
 
   @Test
+  void knowledgeGraphStagesRebuildTheirOwnChain() {
+    org.sparkdistill.stage.Rebuild kg = PmdComparison.knowledgeGraph();
+    assertThat(kg.closure("kg-graph")).isEqualTo(java.util.Set.of("kg-graph", "pmd-zero-shot", "pmd-finetune", "pmd-teacher"));
+    assertThat(kg.closure("pmd-zero-shot")).isEqualTo(java.util.Set.of("pmd-zero-shot"));
+    assertThat(kg.closure("pmd-finetune")).isEqualTo(java.util.Set.of("pmd-finetune", "pmd-teacher"));
+    assertThat(kg.closure("encode")).contains("train-teacher").doesNotContain("kg-graph");
+    assertThatThrownBy(() -> org.sparkdistill.stage.Rebuild.from("kg-graph")).hasMessageEndingWith("got: kg-graph");
+  }
+
+  @Test
   void rebuildingAStageRebuildsTheGradesBelowItAndTheirRankings() {
     List<PmdGrades.Grade> grades = PmdGrades.of(new DistillConfig.PmdGradeSettings(), 6);
     org.sparkdistill.stage.Rebuild rebuild = PmdComparison.rebuild(grades);
