@@ -328,6 +328,19 @@ public final class ConfigLoader {
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
       errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
+    if (c.lelp != null) {
+      java.util.Map<String, List<?>> lists = new java.util.LinkedHashMap<>();
+      lists.put("lelp.subclasses", c.lelp.subclasses);
+      lists.put("lelp.subclassTemperatures", c.lelp.subclassTemperatures);
+      lists.put("lelp.nullSpace", c.lelp.nullSpace);
+      lists.put("lelp.whiten", c.lelp.whiten);
+      lists.put("lelp.seeds", c.lelp.seeds);
+      lists.forEach((key, values) -> {
+        if (values == null || values.isEmpty()) {
+          errors.add(key + " must list at least one value (the comparison's grid), got: " + values);
+        }
+      });
+    }
     if (c.student != null && c.student.checkpointEveryRounds > 0 && c.student.trainer != StudentTrainerKind.DATA_PARALLEL) {
       errors.add("student.checkpointEveryRounds applies to student.trainer=data-parallel (the driver's loop checkpoints at epoch ends), got "
           + c.student.checkpointEveryRounds + " with student.trainer=" + c.student.trainer + ": set it to 0");

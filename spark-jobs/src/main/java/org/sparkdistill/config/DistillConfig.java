@@ -455,6 +455,11 @@ public final class DistillConfig {
     @Setting(doc = "Principal directions of the class covariance, z measured from the class mean; false: uncentred second moment.")
     public boolean centre = org.sparkdistill.method.lelp.LelpParams.DEFAULT_CENTRE;
 
+    @Setting(doc = "Divide each class's principal directions by the square root of their eigenvalues before the rotation, so z has unit variance within"
+        + " the class and beta is in units of its standard deviation; false: raw projections (their scale is the features', about 0.1 for"
+        + " L2-normalised sentence embeddings).")
+    public boolean whiten = org.sparkdistill.method.lelp.LelpParams.DEFAULT_WHITEN;
+
     @Setting(doc = "Rows that define class c in the fit: prediction (the teacher's argmax, train + transfer rows) or label (labelled train rows).", nonBlank = true)
     public String membership = org.sparkdistill.method.lelp.LelpParams.DEFAULT_MEMBERSHIP;
 
@@ -648,12 +653,15 @@ public final class DistillConfig {
     public List<Integer> subclasses = new ArrayList<>(List.of(2, 4, 8, 16));
 
     @Setting(doc = "LELP grid: subclass temperatures beta.", min = 0, minExclusive = true)
-    public List<Double> subclassTemperatures = new ArrayList<>(List.of(0.5, 2.0));
+    public List<Double> subclassTemperatures = new ArrayList<>(List.of(0.5, 0.25, 1.0));
 
     @Setting(doc = "LELP grid: the null-space projection off and/or on.")
     public List<Boolean> nullSpace = new ArrayList<>(List.of(true, false));
 
-    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta and null-space value), then beta, then the null space.", nonBlank = true)
+    @Setting(doc = "LELP grid: raw projections (false) and/or whitened ones (true: targets.lelp.whiten, beta in units of the projections' std).")
+    public List<Boolean> whiten = new ArrayList<>(List.of(true, false));
+
+    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta, null-space and whiten value), then beta, then the null space, then whiten.", nonBlank = true)
     public String search = "grid";
 
     @Setting(doc = "The alpha grid of plain KD (student.alpha) and of the chosen LELP setting (targets.lelp.alpha); 0 (no label term, as in the paper)"

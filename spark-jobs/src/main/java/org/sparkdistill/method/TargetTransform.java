@@ -24,6 +24,14 @@ public interface TargetTransform {
   /** Writes fitted state into the targets' run directory (default: none). */
   default void save(Path runDir, org.apache.hadoop.conf.Configuration conf) {}
 
+  /**
+   * Figures of the written targets for the manifest (default: none), from the targets stage's
+   * rows ({@code CacheSchemas.targets()}) read back: one more pass over them, lazily defined here.
+   */
+  default Map<String, Object> writtenMetrics(Dataset<Row> written) {
+    return Map.of();
+  }
+
   /** Figures of the fit for the manifest (default: none). */
   default Map<String, Object> metrics() {
     return Map.of();

@@ -36,9 +36,10 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * scored on the same fixed test split beside the teacher.
  *
  * <p>Per budget, with the first seed, the LELP settings ({@code lelp.subclasses} × {@code
- * lelp.subclassTemperatures} × {@code lelp.nullSpace}; {@code lelp.search: grid} tries every
- * combination, {@code coordinate} tries every S at the first β and null-space value, then every β at
- * the best S, then every null-space value at the best pair) and every KD α ({@code lelp.alphas})
+ * lelp.subclassTemperatures} × {@code lelp.nullSpace} × {@code lelp.whiten}; {@code lelp.search:
+ * grid} tries every combination, {@code coordinate} tries every S at the first β, null-space and
+ * whiten value, then every β at the best S, then every null-space value at the best pair, then
+ * every whiten value at the best triple) and every KD α ({@code lelp.alphas})
  * train students; the best on validation accuracy (early stopping's best epoch) is chosen. The
  * chosen LELP setting is then tried at every nonzero α of the same grid ({@code
  * targets.lelp.alpha}: a hard-label CE on the summed class probability, the analogue of KD's α).
@@ -125,6 +126,13 @@ public final class LelpComparison {
     return String.format(Locale.ROOT, "lelp-S%d-b%s-%s", s, beta, nullSpace ? "null" : "full");
   }
 
+  /** {@link #lelpName(int, double, boolean)}, ending {@code -white} with {@code targets.lelp.whiten}. */
+  static String lelpName(int s, double beta, boolean nullSpace, boolean whiten) {
+    return lelpName(s, beta, nullSpace) + (whiten ? WHITE : "");
+  }
+
+  private static final String WHITE = "-white";
+
   /** {@code lelp} (a {@link #lelpName}) with the hard-label weight {@code alpha}; itself at 0. */
   static String lelpName(String lelp, double alpha) {
     return alpha == 0 ? lelp : lelp + "-a" + alpha;
@@ -143,6 +151,12 @@ public final class LelpComparison {
   /** The student variant {@code name} of {@code cell} (lelp-..., kd-a..., labels). */
   DistillConfig variantConfig(DistillConfig cell, String name) {
     DistillConfig c = variant(cell, name);
+    applyVariant(c, name);
+    return c;
+  }
+
+  /** Sets the method, student mode and settings that the variant {@code name} stands for on {@code c}. */
+  static void applyVariant(DistillConfig c, String name) {
     if (name.equals("labels")) {
       c.targets.method = KdMethod.NAME;
       c.student.mode = StudentMode.LABELS;
@@ -161,9 +175,16 @@ public final class LelpComparison {
       c.targets.lelp.subclasses = Integer.parseInt(parts[1].substring(1));
       c.targets.lelp.subclassTemperature = Double.parseDouble(parts[2].substring(1));
       c.targets.lelp.nullSpace = parts[3].equals("null");
-      c.targets.lelp.alpha = parts.length > 4 ? Double.parseDouble(parts[4].substring(1)) : 0.0;
+      c.targets.lelp.whiten = false;
+      c.targets.lelp.alpha = 0.0;
+      for (int i = 4; i < parts.length; i++) {
+        if (parts[i].equals(WHITE.substring(1))) {
+          c.targets.lelp.whiten = true;
+        } else {
+          c.targets.lelp.alpha = Double.parseDouble(parts[i].substring(1));
+        }
+      }
     }
-    return c;
   }
 
   /** Runs (or skips, when finished) one student variant of {@code cell}. */
@@ -231,15 +252,18 @@ public final class LelpComparison {
         for (int s : grid.subclasses) {
           for (double beta : grid.subclassTemperatures) {
             for (boolean nullSpace : grid.nullSpace) {
-              bestLelp = better(bestLelp, attempt.apply(lelpName(s, beta, nullSpace)));
+              for (boolean whiten : grid.whiten) {
+                bestLelp = better(bestLelp, attempt.apply(lelpName(s, beta, nullSpace, whiten)));
+              }
             }
           }
         }
       } else {
-        // coordinate search: S at the first beta and null-space value, then beta, then the null space
+        // coordinate search: S at the first beta, null-space and whiten value, then beta, then the null space, then whiten
+        boolean white = grid.whiten.get(0);
         int bestS = grid.subclasses.get(0);
         for (int s : grid.subclasses) {
-          Score score = attempt.apply(lelpName(s, grid.subclassTemperatures.get(0), grid.nullSpace.get(0)));
+          Score score = attempt.apply(lelpName(s, grid.subclassTemperatures.get(0), grid.nullSpace.get(0), white));
           if (score != null && score == better(bestLelp, score)) {
             bestS = s;
           }
@@ -247,14 +271,22 @@ public final class LelpComparison {
         }
         double bestBeta = grid.subclassTemperatures.get(0);
         for (double beta : grid.subclassTemperatures) {
-          Score score = attempt.apply(lelpName(bestS, beta, grid.nullSpace.get(0)));
+          Score score = attempt.apply(lelpName(bestS, beta, grid.nullSpace.get(0), white));
           if (score != null && score == better(bestLelp, score)) {
             bestBeta = beta;
           }
           bestLelp = better(bestLelp, score);
         }
+        boolean bestNull = grid.nullSpace.get(0);
         for (boolean nullSpace : grid.nullSpace) {
-          bestLelp = better(bestLelp, attempt.apply(lelpName(bestS, bestBeta, nullSpace)));
+          Score score = attempt.apply(lelpName(bestS, bestBeta, nullSpace, white));
+          if (score != null && score == better(bestLelp, score)) {
+            bestNull = nullSpace;
+          }
+          bestLelp = better(bestLelp, score);
+        }
+        for (boolean whiten : grid.whiten) {
+          bestLelp = better(bestLelp, attempt.apply(lelpName(bestS, bestBeta, bestNull, whiten)));
         }
       }
       Score bestKd = null;

@@ -31,7 +31,9 @@ import org.sparkdistill.udfs.schema.Columns;
  *   <li>Per class: the covariance (or, without centring, the second moment), with the null-space
  *       projection P = I − W⁺W applied as P Σ P (equal to the covariance of P h, so the pass runs
  *       on raw h); its top-S eigenvectors V_c (LAPACK); V_c ← P V_c Q_c with a seeded random
- *       orthonormal S×S Q_c (seed + c), which spreads the variance evenly over the S directions.
+ *       orthonormal S×S Q_c (seed + c), which spreads the variance evenly over the S directions;
+ *       with {@code whiten}, V_c Λ_c^{-1/2} before the rotation, so z has identity covariance
+ *       within the class and β is in units of its standard deviation.
  *   <li>The model keeps V_c and the offsets o_c = V_cᵀ μ_c (centring) or 0.
  * </ol>
  *
@@ -93,6 +95,11 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
 
   public LelpEstimator setCentre(boolean value) {
     set(centre(), value);
+    return this;
+  }
+
+  public LelpEstimator setWhiten(boolean value) {
+    set(whiten(), value);
     return this;
   }
 
@@ -200,7 +207,11 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
         sigma = LelpMath.sandwich(nullSpace.projector(), sigma, d);
       }
       LelpMath.Directions top = LelpMath.top(sigma, d, s);
-      double[] v = LelpMath.times(top.vectors(), d, s, LelpMath.rotation(s, getSeed() + k));
+      double[] basis = top.vectors();
+      if (getWhiten()) {
+        basis = whitened(basis, top.values(), d, s, classes.get(k), n);
+      }
+      double[] v = LelpMath.times(basis, d, s, LelpMath.rotation(s, getSeed() + k));
       if (nullSpace != null) {
         v = project(nullSpace.projector(), v, d, s);
       }
@@ -234,6 +245,26 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
     copyValues(model, ParamMap.empty());
     LOG.info("LELP fit: {} classes, S = {}, d = {}, rows per class {}, {} s", c, s, d, counts, figures.get("lelpFitSeconds"));
     return model;
+  }
+
+  /**
+   * V Λ^{-1/2}: column j divided by the square root of its eigenvalue, so the projections onto the
+   * columns have unit variance over the class's rows (and stay uncorrelated, and so unit variance,
+   * after the orthonormal rotation). A direction without variance cannot be scaled: an error.
+   */
+  private static double[] whitened(double[] v, double[] values, int d, int s, String label, long n) {
+    double[] out = v.clone();
+    for (int j = 0; j < s; j++) {
+      if (!(values[j] > 1e-12 * Math.max(1e-300, values[0])) || !(values[j] > 0)) {
+        throw new IllegalArgumentException(
+            String.format(Locale.ROOT, "LELP whiten: class %s's principal direction %d of S = %d has variance %.3g (its %d rows span fewer than S directions): lower S or set targets.lelp.whiten=false", label, j + 1, s, values[j], n));
+      }
+      double scale = 1.0 / Math.sqrt(values[j]);
+      for (int i = 0; i < d; i++) {
+        out[i * s + j] *= scale;
+      }
+    }
+    return out;
   }
 
   /** P V for projector P (d×d) and V (d×S), row-major. */

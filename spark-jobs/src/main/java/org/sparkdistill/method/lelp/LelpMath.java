@@ -182,4 +182,39 @@ public final class LelpMath {
     }
     return out;
   }
+
+  /**
+   * How much a row's targets split each class, as the class-probability-weighted normalised
+   * entropy of the within-class split: Σ_c p_c · H(p_{c,·} / p_c) / log S with p_c = Σ_s p_{c,s}.
+   * 1: every class split evenly (the targets carry nothing plain KD's do not); 0: each class's
+   * mass on one subclass. A class with p_c = 0 adds nothing; S = 1 gives 0.
+   *
+   * @param target C·S values, class-major
+   */
+  public static double subclassEntropy(float[] target, int subclasses) {
+    if (subclasses < 2) {
+      return 0;
+    }
+    double total = 0;
+    double mass = 0;
+    for (int c = 0; c < target.length / subclasses; c++) {
+      double pc = 0;
+      for (int k = 0; k < subclasses; k++) {
+        pc += target[c * subclasses + k];
+      }
+      if (!(pc > 0)) {
+        continue;
+      }
+      double h = 0;
+      for (int k = 0; k < subclasses; k++) {
+        double q = target[c * subclasses + k] / pc;
+        if (q > 0) {
+          h -= q * Math.log(q);
+        }
+      }
+      total += pc * h;
+      mass += pc;
+    }
+    return mass > 0 ? total / mass / Math.log(subclasses) : 0;
+  }
 }

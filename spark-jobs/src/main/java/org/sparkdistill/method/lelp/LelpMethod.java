@@ -85,6 +85,10 @@ public final class LelpMethod implements DistillationMethod {
     s.put("targets.lelp.centre", Boolean.toString(lelp.centre));
     s.put("targets.lelp.membership", lelp.membership);
     s.put("targets.lelp.seed", Long.toString(lelp.seed));
+    if (lelp.whiten) {
+      // recorded only when on, so outputs made before the setting existed (raw projections) stay up to date
+      s.put("targets.lelp.whiten", "true");
+    }
     if (lelp.alpha > 0) {
       // recorded only when set, so outputs made before the setting existed (alpha 0) stay up to date
       s.put("targets.lelp.alpha", Double.toString(lelp.alpha));
@@ -105,6 +109,7 @@ public final class LelpMethod implements DistillationMethod {
           .setTeacherTemperature(lelp.teacherTemperature)
           .setNullSpace(lelp.nullSpace)
           .setCentre(lelp.centre)
+          .setWhiten(lelp.whiten)
           .setMembership(lelp.membership)
           .setSeed(lelp.seed)
           .setLabels(config.data.labels);

@@ -148,6 +148,48 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
         functions.lit(1.0).as(Columns.WEIGHT));
   }
 
+  /**
+   * {@code lelpSubclassEntropy}: the mean over the train and transfer rows of {@link
+   * LelpMath#subclassEntropy} (1: the targets split every class evenly, so they say no more than
+   * plain KD's; small: sharp subclasses), with a warning above {@link #FLAT_WARNING}: raw
+   * projections of L2-normalised embeddings have a standard deviation of about 0.1, so β of order 1
+   * without {@code whiten} gives nearly even splits. One pass over the written targets.
+   */
+  @Override
+  public Map<String, Object> writtenMetrics(Dataset<Row> written) {
+    int s = weights.subclasses();
+    UserDefinedFunction entropy =
+        functions.udf(
+            (org.apache.spark.sql.api.java.UDF1<scala.collection.Seq<Float>, Double>) t -> {
+              float[] v = new float[t.size()];
+              for (int i = 0; i < v.length; i++) {
+                v[i] = t.apply(i);
+              }
+              return LelpMath.subclassEntropy(v, s);
+            },
+            DataTypes.DoubleType);
+    written.sparkSession().sparkContext().setJobDescription("LELP: subclass entropy of the written targets");
+    Row r =
+        written
+            .filter(functions.col(Columns.SPLIT).isin(org.sparkdistill.udfs.schema.Split.TRAIN.value(), org.sparkdistill.udfs.schema.Split.TRANSFER.value()))
+            .agg(functions.avg(entropy.apply(functions.col(Columns.TARGET))))
+            .first();
+    written.sparkSession().sparkContext().setJobDescription(null);
+    if (r.isNullAt(0)) {
+      return Map.of();
+    }
+    double mean = r.getDouble(0);
+    if (mean > FLAT_WARNING) {
+      org.slf4j.LoggerFactory.getLogger(LelpModel.class).warn(
+          "LELP: the subclass targets split each class almost evenly (mean normalised entropy {} of 1, S = {}, beta = {}, whiten = {}): they carry little beyond plain KD's;"
+              + " lower targets.lelp.subclassTemperature or set targets.lelp.whiten=true", String.format(Locale.ROOT, "%.3f", mean), s, getSubclassTemperature(), getWhiten());
+    }
+    return Map.of("lelpSubclassEntropy", mean);
+  }
+
+  /** Above this mean normalised subclass entropy the targets stage warns that the split is nearly even. */
+  public static final double FLAT_WARNING = 0.95;
+
   /** Writes the model into {@code <runDir>/lelp-model/}. */
   @Override
   public void save(Path runDir, org.apache.hadoop.conf.Configuration conf) {

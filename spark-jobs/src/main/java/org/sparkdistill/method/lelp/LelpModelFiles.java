@@ -61,6 +61,7 @@ public final class LelpModelFiles {
     params.put("teacherTemperature", model.getTeacherTemperature());
     params.put("nullSpace", model.getNullSpace());
     params.put("centre", model.getCentre());
+    params.put("whiten", model.getWhiten());
     params.put("membership", model.getMembership());
     params.put("seed", model.getSeed());
     params.put("labels", model.getLabels());
@@ -108,6 +109,7 @@ public final class LelpModelFiles {
     model.set(model.teacherTemperature(), ((Number) params.get("teacherTemperature")).doubleValue());
     model.set(model.nullSpace(), (Boolean) params.get("nullSpace"));
     model.set(model.centre(), (Boolean) params.get("centre"));
+    model.set(model.whiten(), (Boolean) params.getOrDefault("whiten", Boolean.FALSE)); // absent: written before the setting existed
     model.set(model.membership(), (String) params.get("membership"));
     model.set(model.seed(), ((Number) params.get("seed")).longValue());
     model.set(model.labels(), ((List<String>) params.get("labels")).toArray(new String[0]));

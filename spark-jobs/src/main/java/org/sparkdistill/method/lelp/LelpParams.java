@@ -21,6 +21,11 @@ import org.apache.spark.ml.param.StringArrayParam;
  *   <li>{@code nullSpace}: project the features onto the null space of the teacher head W first;
  *   <li>{@code centre}: principal directions of the class covariance and z measured from the class
  *       mean (false: of the uncentred second moment, z = ⟨v, h⟩);
+ *   <li>{@code whiten}: divide each principal direction by the square root of its eigenvalue before
+ *       the rotation, so z_{c,·} has identity covariance over class c's fit rows and β is in
+ *       units of its standard deviation (false: raw projections, whose scale is the features'; for
+ *       L2-normalised sentence embeddings their standard deviation is about 0.1, so β of order 1
+ *       gives nearly uniform subclass splits);
  *   <li>{@code membership}: which rows define class c: {@code prediction} (the teacher's argmax,
  *       every row) or {@code label} (labelled rows only);
  *   <li>{@code seed}: the random orthonormal rotation Q_c of each class (seed + class index);
@@ -33,6 +38,7 @@ public interface LelpParams extends Params {
   double DEFAULT_TEACHER_TEMPERATURE = 1.0;
   boolean DEFAULT_NULL_SPACE = true;
   boolean DEFAULT_CENTRE = true;
+  boolean DEFAULT_WHITEN = false;
   String DEFAULT_MEMBERSHIP = LelpMembership.PREDICTION;
   long DEFAULT_SEED = 7;
 
@@ -57,6 +63,10 @@ public interface LelpParams extends Params {
 
   default BooleanParam centre() {
     return lelp().centre;
+  }
+
+  default BooleanParam whiten() {
+    return lelp().whiten;
   }
 
   default Param<String> membership() {
@@ -91,6 +101,10 @@ public interface LelpParams extends Params {
     return (Boolean) getOrDefault(centre());
   }
 
+  default boolean getWhiten() {
+    return (Boolean) getOrDefault(whiten());
+  }
+
   default String getMembership() {
     return getOrDefault(membership());
   }
@@ -114,6 +128,7 @@ public interface LelpParams extends Params {
     final DoubleParam teacherTemperature;
     final BooleanParam nullSpace;
     final BooleanParam centre;
+    final BooleanParam whiten;
     final Param<String> membership;
     final LongParam seed;
     final StringArrayParam labels;
@@ -128,6 +143,7 @@ public interface LelpParams extends Params {
       teacherTemperature = new DoubleParam(uid, "teacherTemperature", "tau > 0: p_c = softmax(logits / tau)_c", ParamValidators.gt(0));
       nullSpace = new BooleanParam(uid, "nullSpace", "project the features onto the null space of the teacher head W first");
       centre = new BooleanParam(uid, "centre", "class covariance and z measured from the class mean (false: uncentred)");
+      whiten = new BooleanParam(uid, "whiten", "scale each principal direction by 1/sqrt(eigenvalue) before the rotation: z has identity covariance within its class, beta is in units of its std");
       membership =
           new Param<>(uid, "membership", "rows that define class c: prediction (teacher argmax) or label", (scala.Function1) ParamValidators.inArray(LelpMembership.VALUES.toArray(new String[0])));
       seed = new LongParam(owner, "seed", "seed of the random orthonormal rotation per class");
@@ -137,6 +153,7 @@ public interface LelpParams extends Params {
       owner.setDefault(teacherTemperature, DEFAULT_TEACHER_TEMPERATURE);
       owner.setDefault(nullSpace, DEFAULT_NULL_SPACE);
       owner.setDefault(centre, DEFAULT_CENTRE);
+      owner.setDefault(whiten, DEFAULT_WHITEN);
       owner.setDefault(membership, DEFAULT_MEMBERSHIP);
       owner.setDefault(seed, DEFAULT_SEED);
     }

@@ -117,6 +117,34 @@ public class LelpChainTest {
       }
     }
 
+    // the manifest's subclass entropy, recomputed here from the rows read back: over the train and transfer rows,
+    // Σ_c p_c H(t_c / p_c) / (Σ_c p_c log S), averaged
+    Map<String, String> splits = readStrings(targets, "split");
+    double entropy = 0;
+    int pool = 0;
+    for (Map.Entry<String, double[]> row : written.entrySet()) {
+      if (!List.of("train", "transfer").contains(splits.get(row.getKey()))) {
+        continue;
+      }
+      double h = 0;
+      double mass = 0;
+      for (int k = 0; k < classes; k++) {
+        double pc = 0;
+        for (int j = 0; j < s; j++) {
+          pc += row.getValue()[k * s + j];
+        }
+        for (int j = 0; j < s; j++) {
+          double q = row.getValue()[k * s + j] / pc;
+          h -= q > 0 ? pc * q * Math.log(q) : 0;
+        }
+        mass += pc;
+      }
+      entropy += h / (mass * Math.log(s));
+      pool++;
+    }
+    assertThat(pool).isPositive();
+    assertThat(((Number) m.metrics().get("lelpSubclassEntropy")).doubleValue()).isCloseTo(entropy / pool, within(1e-6)).isBetween(0.0, 1.0);
+
     StageInput trained = context.graph().input(TrainStudentStage.NAME);
     try (StudentModel student = StudentModel.load(Path.of(trained.runDir().toUri().getPath()))) {
       assertThat(student.architecture().outputs()).hasSize(classes * s);
@@ -151,6 +179,23 @@ public class LelpChainTest {
           assertThat(l.subclasses()).isEqualTo(3);
         });
     assertThat(alphaContext.graph().input(TrainStudentStage.NAME).manifest().metrics()).containsKey("validationAccuracy");
+  }
+
+  /** id → the string column {@code column}, read with parquet-hadoop's example Group reader. */
+  static Map<String, String> readStrings(StageInput input, String column) throws IOException {
+    Map<String, String> out = new HashMap<>();
+    for (String file : input.manifest().files()) {
+      if (!file.endsWith(".parquet")) {
+        continue;
+      }
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(input.output().dir(), file);
+      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(new Configuration()).build()) {
+        for (Group g = reader.read(); g != null; g = reader.read()) {
+          out.put(g.getString("id", 0), g.getString(column, 0));
+        }
+      }
+    }
+    return out;
   }
 
   /** id → the float array column {@code column}, read with parquet-hadoop's example Group reader. */

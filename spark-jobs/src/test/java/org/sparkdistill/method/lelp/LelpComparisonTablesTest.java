@@ -37,6 +37,22 @@ class LelpComparisonTablesTest {
   void lelpVariantNamesRoundTripThroughTheirConfig() {
     assertThat(LelpComparison.lelpName(LelpComparison.lelpName(16, 0.5, true), 0.0)).isEqualTo("lelp-S16-b0.5-null");
     assertThat(LelpComparison.lelpName(LelpComparison.lelpName(4, 2.0, false), 0.9)).isEqualTo("lelp-S4-b2.0-full-a0.9");
+    // whiten adds -white (absent: raw projections, as outputs made before the setting existed)
+    assertThat(LelpComparison.lelpName(4, 2.0, false, false)).isEqualTo("lelp-S4-b2.0-full");
+    String white = LelpComparison.lelpName(LelpComparison.lelpName(8, 0.25, true, true), 0.5);
+    assertThat(white).isEqualTo("lelp-S8-b0.25-null-white-a0.5");
+    org.sparkdistill.config.DistillConfig c = new org.sparkdistill.config.DistillConfig();
+    LelpComparison.applyVariant(c, white);
+    assertThat(c.targets.method).isEqualTo(LelpMethod.NAME);
+    assertThat(c.targets.lelp.subclasses).isEqualTo(8);
+    assertThat(c.targets.lelp.subclassTemperature).isEqualTo(0.25);
+    assertThat(c.targets.lelp.nullSpace).isTrue();
+    assertThat(c.targets.lelp.whiten).isTrue();
+    assertThat(c.targets.lelp.alpha).isEqualTo(0.5);
+    LelpComparison.applyVariant(c, "lelp-S2-b2.0-full");
+    assertThat(c.targets.lelp.whiten).isFalse();
+    assertThat(c.targets.lelp.alpha).isZero();
+    assertThat(c.targets.lelp.nullSpace).isFalse();
   }
 
   @Test

@@ -184,6 +184,66 @@ class LelpEstimatorTest {
     assertThat((double) t.get(0)).isCloseTo(pa * q0, within(1e-5));
   }
 
+  /**
+   * With whiten, z = Vᵀh − o has zero mean and identity covariance (1/n Σ z zᵀ) over each class's
+   * rows, computed here from the fitted weights; the directions span the same subspace as without.
+   */
+  @Test
+  void whitenedProjectionsHaveIdentityCovarianceWithinTheirClass() {
+    LelpModel model = estimator(2).setWhiten(true).fit(frame(plantedRows()));
+    LelpModel raw = estimator(2).fit(frame(plantedRows()));
+    assertThat(model.getWhiten()).isTrue();
+    for (int c = 0; c < 2; c++) {
+      double[] v = model.weights().directions()[c];
+      double[] o = model.weights().offsets()[c];
+      List<double[]> zs = new ArrayList<>();
+      for (Row r : plantedRows()) {
+        if (r.getInt(2) != c) {
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        List<Float> h = (List<Float>) r.get(4);
+        double[] z = new double[2];
+        for (int k = 0; k < 2; k++) {
+          z[k] = -o[k];
+          for (int i = 0; i < 6; i++) {
+            z[k] += v[i * 2 + k] * h.get(i);
+          }
+        }
+        zs.add(z);
+      }
+      for (int a = 0; a < 2; a++) {
+        double mean = 0;
+        for (double[] z : zs) {
+          mean += z[a] / zs.size();
+        }
+        assertThat(mean).as("class %d mean z[%d]", c, a).isCloseTo(0, within(1e-5));
+        for (int b = 0; b < 2; b++) {
+          double cov = 0;
+          for (double[] z : zs) {
+            cov += z[a] * z[b] / zs.size();
+          }
+          assertThat(cov).as("class %d cov[%d][%d]", c, a, b).isCloseTo(a == b ? 1 : 0, within(1e-5));
+        }
+      }
+      // same span: V_white V_whiteᵀ ∝ nothing simple, but each whitened column lies in the raw span
+      double[] vr = raw.weights().directions()[c];
+      for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 6; i++) {
+          double inSpan = 0;
+          for (int j = 0; j < 6; j++) {
+            inSpan += projector(vr, 2, i, j) * v[j * 2 + k];
+          }
+          assertThat(inSpan).isCloseTo(v[i * 2 + k], within(1e-6));
+        }
+      }
+    }
+    // class a's rows span two directions: a third has no variance to scale
+    assertThatThrownBy(() -> estimator(3).setWhiten(true).fit(frame(plantedRows())))
+        .hasMessageContaining("class a's principal direction 3 of S = 3")
+        .hasMessageContaining("targets.lelp.whiten=false");
+  }
+
   @Test
   void membershipByLabelSkipsUnlabelledRows() {
     List<Row> rows = new ArrayList<>(plantedRows());
@@ -196,7 +256,7 @@ class LelpEstimatorTest {
 
   @Test
   void saveAndLoadRoundTrip() throws Exception {
-    LelpModel model = estimator(2).setSubclassTemperature(0.25).setCentre(false).setMembership("label").fit(frame(plantedRows()));
+    LelpModel model = estimator(2).setSubclassTemperature(0.25).setCentre(false).setWhiten(true).setMembership("label").fit(frame(plantedRows()));
     String path = tmp.resolve("model").toString();
     model.write().save(path);
     LelpModel loaded = LelpModel.load(path);
@@ -204,6 +264,7 @@ class LelpEstimatorTest {
     assertThat(loaded.getSubclasses()).isEqualTo(2);
     assertThat(loaded.getSubclassTemperature()).isEqualTo(0.25);
     assertThat(loaded.getCentre()).isFalse();
+    assertThat(loaded.getWhiten()).isTrue();
     assertThat(loaded.getMembership()).isEqualTo("label");
     assertThat(loaded.getLabels()).containsExactly("a", "b");
     for (int c = 0; c < 2; c++) {
@@ -230,7 +291,8 @@ class LelpEstimatorTest {
     assertThatThrownBy(() -> estimator(2).setSubclassTemperature(0)).hasMessageContaining("subclassTemperature");
     assertThatThrownBy(() -> estimator(2).setMembership("votes")).hasMessageContaining("membership");
     assertThat(new LelpEstimator().getSubclasses()).isEqualTo(LelpParams.DEFAULT_SUBCLASSES);
-    assertThat(new LelpEstimator().params()).hasSize(8);
+    assertThat(new LelpEstimator().params()).hasSize(9);
+    assertThat(new LelpEstimator().getWhiten()).isFalse();
   }
 
   static String root(Throwable e) {

@@ -93,4 +93,16 @@ class LelpMathTest {
     assertThat(LelpMath.rotation(s, 11)).containsExactly(q);
     assertThat(LelpMath.rotation(s, 12)).isNotEqualTo(q);
   }
+
+  @Test
+  void subclassEntropyOfHandBuiltTargets() {
+    // S = 4, one class carrying everything split evenly: 1; on one subclass: 0
+    assertThat(LelpMath.subclassEntropy(new float[] {0.25f, 0.25f, 0.25f, 0.25f, 0, 0, 0, 0}, 4)).isCloseTo(1.0, within(1e-7));
+    assertThat(LelpMath.subclassEntropy(new float[] {0, 0, 0, 0, 1, 0, 0, 0}, 4)).isCloseTo(0.0, within(1e-12));
+    // class 0 (p 0.6) split 0.3/0.3/0/0: H = log 2, normalised 1/2; class 1 (p 0.4) on one subclass: 0 → 0.6 · 0.5 = 0.3
+    assertThat(LelpMath.subclassEntropy(new float[] {0.3f, 0.3f, 0, 0, 0.4f, 0, 0, 0}, 4)).isCloseTo(0.3, within(1e-6));
+    // S = 2, class 0 (p 1) split 0.9/0.1: −(0.9 ln 0.9 + 0.1 ln 0.1) / ln 2 = 0.4689955935892812
+    assertThat(LelpMath.subclassEntropy(new float[] {0.9f, 0.1f, 0, 0}, 2)).isCloseTo(0.4689955935892812, within(1e-6));
+    assertThat(LelpMath.subclassEntropy(new float[] {0.5f, 0.5f}, 1)).isZero();
+  }
 }
