@@ -87,5 +87,13 @@ public interface DistillationMethod {
      * @throws IllegalArgumentException naming the setting that is invalid
      */
     DistillationMethod create(DistillConfig config);
+
+    /**
+     * The run report's section for a run of this method (default: none): what the method's own
+     * outputs say, read from finished manifests and tables only.
+     */
+    default java.util.Optional<org.sparkdistill.report.ReportSection> reportSection(org.sparkdistill.report.RunReport run) {
+      return java.util.Optional.empty();
+    }
   }
 }

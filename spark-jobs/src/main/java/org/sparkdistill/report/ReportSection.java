@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One section of the HTML run report: a title, a short text, tables and figures. This is the
  * extension point through which the evaluation, the learning curve and each distillation method
- * add their content ({@link ReportSections} assembles them); a method contributes a section by
- * registering a factory in {@link MethodSections}. Sections hold finished numbers only (read from
+ * add their content ({@link ReportSections} assembles them); a method contributes a section
+ * through its factory's {@code reportSection} ({@link MethodSections} asks the run's method). Sections hold finished numbers only (read from
  * {@code metrics.json} and manifests), so rendering needs no Spark job.
  */
 public interface ReportSection {

@@ -14,21 +14,44 @@ import org.sparkdistill.io.StagePlan;
  * stage run in between publishes a new one. Stages never construct other stages.
  */
 public final class StageGraph {
-  private static final Map<String, Function<StageContext, Stage>> STAGES =
-      Map.ofEntries(
-          Map.entry(PrepareStage.NAME, PrepareStage::new),
-          Map.entry(EncodeStage.NAME, EncodeStage::new),
-          Map.entry(TrainTeacherStage.NAME, TrainTeacherStage::new),
-          Map.entry(ScoreStage.NAME, ScoreStage::new),
-          Map.entry(TargetsStage.NAME, TargetsStage::new),
-          Map.entry(TrainStudentStage.NAME, TrainStudentStage::new),
-          Map.entry(PredictStage.NAME, PredictStage::new),
-          Map.entry(EvaluateStage.NAME, EvaluateStage::new),
-          // knowledge-graph completion (README "PMD: knowledge graph completion")
-          Map.entry(org.sparkdistill.kg.KgGraphStage.NAME, org.sparkdistill.kg.KgGraphStage::new),
-          Map.entry(org.sparkdistill.method.pmd.ZeroShotStage.NAME, org.sparkdistill.method.pmd.ZeroShotStage::new),
-          Map.entry(org.sparkdistill.method.pmd.BiEncoderFineTuneStage.NAME, org.sparkdistill.method.pmd.BiEncoderFineTuneStage::new),
-          Map.entry(org.sparkdistill.method.pmd.TeacherRankingStage.NAME, org.sparkdistill.method.pmd.TeacherRankingStage::new));
+  /** The text chain's stages, then every {@link StageProvider}'s. */
+  private static final Map<String, Function<StageContext, Stage>> STAGES = registered();
+
+  private static Map<String, Function<StageContext, Stage>> registered() {
+    Map<String, Function<StageContext, Stage>> out = new java.util.LinkedHashMap<>();
+    Map<String, String> from = new HashMap<>();
+    Map<String, Function<StageContext, Stage>> chain = new java.util.LinkedHashMap<>();
+    chain.put(PrepareStage.NAME, PrepareStage::new);
+    chain.put(EncodeStage.NAME, EncodeStage::new);
+    chain.put(TrainTeacherStage.NAME, TrainTeacherStage::new);
+    chain.put(ScoreStage.NAME, ScoreStage::new);
+    chain.put(TargetsStage.NAME, TargetsStage::new);
+    chain.put(TrainStudentStage.NAME, TrainStudentStage::new);
+    chain.put(PredictStage.NAME, PredictStage::new);
+    chain.put(EvaluateStage.NAME, EvaluateStage::new);
+    add(out, from, "the text chain", chain);
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    for (ClassLoader loader : new ClassLoader[] {StageGraph.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
+      if (loader != null) {
+        for (StageProvider provider : java.util.ServiceLoader.load(StageProvider.class, loader)) {
+          if (seen.add(provider.getClass())) {
+            add(out, from, provider.getClass().getName(), provider.stages());
+          }
+        }
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  static void add(Map<String, Function<StageContext, Stage>> out, Map<String, String> from, String provider, Map<String, Function<StageContext, Stage>> stages) {
+    stages.forEach((name, factory) -> {
+      String earlier = from.putIfAbsent(name, provider);
+      if (earlier != null) {
+        throw new IllegalStateException("stage '" + name + "' is registered by both " + earlier + " and " + provider + ": a stage name must be unique");
+      }
+      out.put(name, factory);
+    });
+  }
 
   /** Stages whose output depends on {@code student.mode}; the others are shared by both students. */
   private static final java.util.Set<String> PER_STUDENT = java.util.Set.of(TrainStudentStage.NAME, PredictStage.NAME, EvaluateStage.NAME);

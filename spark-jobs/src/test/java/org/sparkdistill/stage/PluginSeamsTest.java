@@ -96,4 +96,22 @@ class PluginSeamsTest {
         .hasMessageContaining("got: nope");
     assertThat(spark).isNotNull();
   }
+
+  /** Stages beyond the text chain come from StageProvider services (the graph names no method); a repeated name is refused. */
+  @Test
+  void providedStagesResolveAndARepeatedStageNameIsRefused() {
+    SparkSession spark = SharedSpark.session();
+    StageContext context = new StageContext(spark, TestConfigs.debianSlice(work, 40), false);
+    assertThat(context.graph().stage(org.sparkdistill.method.pmd.TeacherRankingStage.NAME)).isInstanceOf(org.sparkdistill.method.pmd.TeacherRankingStage.class);
+    assertThat(context.graph().stage(org.sparkdistill.kg.KgGraphStage.NAME)).isInstanceOf(org.sparkdistill.kg.KgGraphStage.class);
+    assertThatThrownBy(() -> context.graph().stage("nope"))
+        .hasMessageContaining("unknown stage 'nope'")
+        .hasMessageContaining(org.sparkdistill.method.pmd.ZeroShotStage.NAME)
+        .hasMessageContaining(PrepareStage.NAME);
+    Map<String, java.util.function.Function<StageContext, Stage>> out = new java.util.LinkedHashMap<>();
+    Map<String, String> from = new java.util.HashMap<>();
+    StageGraph.add(out, from, "the text chain", Map.of(PrepareStage.NAME, PrepareStage::new));
+    assertThatThrownBy(() -> StageGraph.add(out, from, "com.example.Mine", Map.of(PrepareStage.NAME, PrepareStage::new)))
+        .hasMessage("stage 'prepare' is registered by both the text chain and com.example.Mine: a stage name must be unique");
+  }
 }

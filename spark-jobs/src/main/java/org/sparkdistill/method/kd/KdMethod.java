@@ -53,6 +53,11 @@ public final class KdMethod implements DistillationMethod {
     public DistillationMethod create(DistillConfig config) {
       return new KdMethod(config.targets.temperature, config.data.labels);
     }
+
+    @Override
+    public java.util.Optional<org.sparkdistill.report.ReportSection> reportSection(org.sparkdistill.report.RunReport run) {
+      return java.util.Optional.of(KdReportSection.of(run));
+    }
   }
 
   @Override

@@ -68,6 +68,11 @@ public final class LelpMethod implements DistillationMethod {
     public DistillationMethod create(DistillConfig config) {
       return new LelpMethod(config);
     }
+
+    @Override
+    public java.util.Optional<org.sparkdistill.report.ReportSection> reportSection(org.sparkdistill.report.RunReport run) {
+      return java.util.Optional.of(LelpReportSection.of(run));
+    }
   }
 
   @Override

@@ -72,6 +72,11 @@ public final class MukaMethod implements DistillationMethod {
     public DistillationMethod create(DistillConfig config) {
       return new MukaMethod(config);
     }
+
+    @Override
+    public java.util.Optional<org.sparkdistill.report.ReportSection> reportSection(org.sparkdistill.report.RunReport run) {
+      return java.util.Optional.of(MukaReportSection.of(run));
+    }
   }
 
   @Override

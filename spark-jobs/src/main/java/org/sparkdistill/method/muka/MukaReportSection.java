@@ -16,7 +16,7 @@ import org.sparkdistill.report.Table;
 
 /**
  * MUKA's section of the run report. In a single cell's report ({@code targets.method: muka},
- * registered in {@code MethodSections}) it shows the cell's MUKA settings; in the {@code muka}
+ * through {@code MukaMethod.Factory#reportSection}) it shows the cell's MUKA settings; in the {@code muka}
  * command's report ({@link MukaReportStage}) it renders the comparison from its machine-readable
  * results ({@link MukaResults}, {@code comparison.json}): every student variant's test accuracy,
  * macro-F1, validation accuracy and teacher-selection accuracy (mean ± std over seeds), the choice
