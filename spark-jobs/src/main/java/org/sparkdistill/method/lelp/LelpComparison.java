@@ -58,8 +58,16 @@ import org.sparkdistill.stage.TrainTeacherStage;
 public final class LelpComparison {
   private static final Logger LOG = LoggerFactory.getLogger(LelpComparison.class);
 
-  /** What one student variant scored: validation (model choice) and test accuracy, and the teacher's. */
-  public record Score(String variant, double validation, double test, double teacher) {}
+  /**
+   * What one student variant scored: validation (model choice) and test accuracy, the teacher's,
+   * and for a LELP variant its targets' {@code lelpSubclassEntropy} (null otherwise, and for
+   * targets written before the figure existed).
+   */
+  public record Score(String variant, double validation, double test, double teacher, Double subclassEntropy) {
+    public Score(String variant, double validation, double test, double teacher) {
+      this(variant, validation, test, teacher, null);
+    }
+  }
 
   /**
    * The choices of one budget and every score of its grid (first seed).
@@ -194,10 +202,14 @@ public final class LelpComparison {
     double validation = Double.NaN;
     double test = Double.NaN;
     double teacher = Double.NaN;
+    Double entropy = null;
     for (Stage stage : Chain.student(context)) {
       spark.sparkContext().setJobGroup("lelp", "lelp comparison: " + cell.workDir + " " + name + " " + stage.name(), false);
       StageResult result = runStage(stage);
       Map<String, Object> m = result.manifest().metrics();
+      if (stage instanceof org.sparkdistill.stage.TargetsStage && m.get("lelpSubclassEntropy") instanceof Number e) {
+        entropy = e.doubleValue();
+      }
       if (stage instanceof TrainStudentStage) {
         validation = ((Number) m.get("validationAccuracy")).doubleValue();
       }
@@ -207,7 +219,7 @@ public final class LelpComparison {
       }
     }
     LOG.info("lelp comparison: {} {}: validation {} test {} (teacher {})", cell.workDir, name, validation, test, teacher);
-    return new Score(name, validation, test, teacher);
+    return new Score(name, validation, test, teacher, entropy);
   }
 
   /** The one with the higher validation accuracy ({@code current} on ties or when {@code candidate} is null). */
@@ -402,9 +414,10 @@ public final class LelpComparison {
     for (Choice choice : result.choices()) {
       out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s, %s%s)%n%n",
           choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
-      out.append("| student | validation | test | teacher (test) |\n|---|---:|---:|---:|\n");
+      out.append("| student | validation | test | teacher (test) | subclass entropy |\n|---|---:|---:|---:|---:|\n");
       for (Score s : choice.grid()) {
-        out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f |%n", s.variant(), s.validation(), s.test(), s.teacher()));
+        out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %s |%n", s.variant(), s.validation(), s.test(), s.teacher(),
+            s.subclassEntropy() == null ? "-" : String.format(Locale.ROOT, "%.3f", s.subclassEntropy())));
       }
       for (String skip : choice.skipped()) {
         out.append("\nskipped: ").append(skip).append('\n');

@@ -12,7 +12,7 @@ import org.sparkdistill.report.Table;
 class LelpComparisonTablesTest {
   static LelpComparison.Result result() {
     List<LelpComparison.Score> grid =
-        List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
+        List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85, 0.5612), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
     LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", "lelp-S4-b0.5-null-a0.5", 0.5, grid, List.of());
     List<LelpComparison.Cell> cells =
         List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79, 0.81), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83, 0.85));
@@ -29,7 +29,8 @@ class LelpComparisonTablesTest {
     assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.770 ± 0.042 (embed-w1.0) | 0.810 ± 0.028 (lelp-S4-b0.5-null)"
         + " | 0.830 ± 0.028 (α=0.5) | +0.0400 | +0.0500 | +0.2100 | +0.0600 |");
     assertThat(md).contains("chosen: lelp-S4-b0.5-null, lelp-S4-b0.5-null-a0.5, kd-a0.5, embed-w1.0)");
-    assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 |");
+    assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 | 0.561 |");
+    assertThat(md).contains("| kd-a0.0 | 0.7800 | 0.7600 | 0.8500 | - |");
   }
 
   /** A variant name carries the LELP setting and its hard-label weight; α = 0 keeps the paper's name (and outputs made before α existed). */
