@@ -334,6 +334,7 @@ public final class ConfigLoader {
       lists.put("lelp.subclassTemperatures", c.lelp.subclassTemperatures);
       lists.put("lelp.nullSpace", c.lelp.nullSpace);
       lists.put("lelp.whiten", c.lelp.whiten);
+      lists.put("lelp.calibrate", c.lelp.calibrate);
       lists.put("lelp.seeds", c.lelp.seeds);
       lists.forEach((key, values) -> {
         if (values == null || values.isEmpty()) {

@@ -460,6 +460,11 @@ public final class DistillConfig {
         + " L2-normalised sentence embeddings).")
     public boolean whiten = org.sparkdistill.method.lelp.LelpParams.DEFAULT_WHITEN;
 
+    @Setting(doc = "Replace teacherTemperature by the temperature that minimises the teacher's NLL on the labelled validation rows"
+        + " (temperature scaling), so p_c is calibrated before it is split: a head stopped early is far too flat for its accuracy, and"
+        + " a sharp subclass split then drowns its class signal. The fitted tau is in the targets manifest (lelpTeacherTemperature).")
+    public boolean calibrate = false;
+
     @Setting(doc = "Rows that define class c in the fit: prediction (the teacher's argmax, train + transfer rows) or label (labelled train rows).", nonBlank = true)
     public String membership = org.sparkdistill.method.lelp.LelpParams.DEFAULT_MEMBERSHIP;
 
@@ -661,7 +666,14 @@ public final class DistillConfig {
     @Setting(doc = "LELP grid: raw projections (false) and/or whitened ones (true: targets.lelp.whiten, beta in units of the projections' std).")
     public List<Boolean> whiten = new ArrayList<>(List.of(true, false));
 
-    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first beta, null-space and whiten value), then beta, then the null space, then whiten.", nonBlank = true)
+    @Setting(doc = "LELP grid: the teacher temperature as configured (false) and/or fitted on the labelled validation rows (true: targets.lelp.calibrate).")
+    public List<Boolean> calibrate = new ArrayList<>(List.of(true, false));
+
+    @Setting(doc = "Every seed also trains the chosen LELP setting with S = 1 (same teacher temperature and loss, no subclasses): what the split itself adds.")
+    public boolean subclassControl = true;
+
+    @Setting(doc = "grid: every combination of the LELP settings; coordinate: S first (at the first value of every other), then beta, then the null space,"
+        + " then whiten, then calibrate.", nonBlank = true)
     public String search = "grid";
 
     @Setting(doc = "The alpha grid of plain KD (student.alpha) and of the chosen LELP setting (targets.lelp.alpha); 0 (no label term, as in the paper)"

@@ -81,9 +81,15 @@ public final class LelpComparison {
 
   /**
    * Test accuracies of one (budget, seed) cell; {@code embedding} is null without that baseline;
-   * {@code lelp} at α = 0, {@code lelpBest} at the chosen α.
+   * {@code lelp} at α = 0, {@code lelpBest} at the chosen α; {@code lelpS1} the chosen setting with
+   * S = 1 (the same teacher temperature and loss, no subclasses: the control that says what the
+   * split itself adds), null when the chosen S is 1 or {@code lelp.subclassControl} is off.
    */
-  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp, double lelpBest) {}
+  public record Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp, double lelpBest, Double lelpS1) {
+    public Cell(int labelsPerClass, long seed, double teacher, double labelsOnly, double kdAlpha0, double kdBest, Double embedding, double lelp, double lelpBest) {
+      this(labelsPerClass, seed, teacher, labelsOnly, kdAlpha0, kdBest, embedding, lelp, lelpBest, null);
+    }
+  }
 
   /**
    * @param computed stages this run computed (0 on a rerun of a finished comparison)
@@ -130,16 +136,27 @@ public final class LelpComparison {
     return c;
   }
 
-  static String lelpName(int s, double beta, boolean nullSpace) {
-    return String.format(Locale.ROOT, "lelp-S%d-b%s-%s", s, beta, nullSpace ? "null" : "full");
+  /**
+   * One LELP setting of the grid; {@link #name()} is its variant directory: {@code
+   * lelp-S<S>-b<β>-<null|full>}, then {@code -white} with whiten and {@code -cal} with calibrate
+   * (absent when off, so outputs made before those settings existed keep their names).
+   */
+  record Setting(int subclasses, double beta, boolean nullSpace, boolean whiten, boolean calibrate) {
+    String name() {
+      return String.format(Locale.ROOT, "lelp-S%d-b%s-%s", subclasses, beta, nullSpace ? "null" : "full") + (whiten ? WHITE : "") + (calibrate ? CAL : "");
+    }
+
+    Setting withSubclasses(int value) {
+      return new Setting(value, beta, nullSpace, whiten, calibrate);
+    }
   }
 
-  /** {@link #lelpName(int, double, boolean)}, ending {@code -white} with {@code targets.lelp.whiten}. */
-  static String lelpName(int s, double beta, boolean nullSpace, boolean whiten) {
-    return lelpName(s, beta, nullSpace) + (whiten ? WHITE : "");
+  static String lelpName(int s, double beta, boolean nullSpace) {
+    return new Setting(s, beta, nullSpace, false, false).name();
   }
 
   private static final String WHITE = "-white";
+  private static final String CAL = "-cal";
 
   /** {@code lelp} (a {@link #lelpName}) with the hard-label weight {@code alpha}; itself at 0. */
   static String lelpName(String lelp, double alpha) {
@@ -184,10 +201,13 @@ public final class LelpComparison {
       c.targets.lelp.subclassTemperature = Double.parseDouble(parts[2].substring(1));
       c.targets.lelp.nullSpace = parts[3].equals("null");
       c.targets.lelp.whiten = false;
+      c.targets.lelp.calibrate = false;
       c.targets.lelp.alpha = 0.0;
       for (int i = 4; i < parts.length; i++) {
         if (parts[i].equals(WHITE.substring(1))) {
           c.targets.lelp.whiten = true;
+        } else if (parts[i].equals(CAL.substring(1))) {
+          c.targets.lelp.calibrate = true;
         } else {
           c.targets.lelp.alpha = Double.parseDouble(parts[i].substring(1));
         }
@@ -260,46 +280,46 @@ public final class LelpComparison {
         }
       });
       Score bestLelp = null;
+      Setting chosen = null;
       if (grid.search.equals("grid")) {
         for (int s : grid.subclasses) {
           for (double beta : grid.subclassTemperatures) {
             for (boolean nullSpace : grid.nullSpace) {
               for (boolean whiten : grid.whiten) {
-                bestLelp = better(bestLelp, attempt.apply(lelpName(s, beta, nullSpace, whiten)));
+                for (boolean calibrate : grid.calibrate) {
+                  Setting setting = new Setting(s, beta, nullSpace, whiten, calibrate);
+                  Score score = attempt.apply(setting.name());
+                  if (score != null && score == better(bestLelp, score)) {
+                    chosen = setting;
+                  }
+                  bestLelp = better(bestLelp, score);
+                }
               }
             }
           }
         }
       } else {
-        // coordinate search: S at the first beta, null-space and whiten value, then beta, then the null space, then whiten
-        boolean white = grid.whiten.get(0);
-        int bestS = grid.subclasses.get(0);
-        for (int s : grid.subclasses) {
-          Score score = attempt.apply(lelpName(s, grid.subclassTemperatures.get(0), grid.nullSpace.get(0), white));
-          if (score != null && score == better(bestLelp, score)) {
-            bestS = s;
+        // coordinate search from the first value of each: S, then beta, then the null space, then whiten, then calibrate
+        Setting best = new Setting(grid.subclasses.get(0), grid.subclassTemperatures.get(0), grid.nullSpace.get(0), grid.whiten.get(0), grid.calibrate.get(0));
+        for (int k = 0; k < 5; k++) {
+          Setting at = best;
+          List<Setting> candidates =
+              switch (k) {
+                case 0 -> grid.subclasses.stream().map(at::withSubclasses).toList();
+                case 1 -> grid.subclassTemperatures.stream().map(b -> new Setting(at.subclasses(), b, at.nullSpace(), at.whiten(), at.calibrate())).toList();
+                case 2 -> grid.nullSpace.stream().map(n -> new Setting(at.subclasses(), at.beta(), n, at.whiten(), at.calibrate())).toList();
+                case 3 -> grid.whiten.stream().map(w -> new Setting(at.subclasses(), at.beta(), at.nullSpace(), w, at.calibrate())).toList();
+                default -> grid.calibrate.stream().map(cal -> new Setting(at.subclasses(), at.beta(), at.nullSpace(), at.whiten(), cal)).toList();
+              };
+          for (Setting setting : candidates) {
+            Score score = attempt.apply(setting.name());
+            if (score != null && score == better(bestLelp, score)) {
+              best = setting;
+            }
+            bestLelp = better(bestLelp, score);
           }
-          bestLelp = better(bestLelp, score);
         }
-        double bestBeta = grid.subclassTemperatures.get(0);
-        for (double beta : grid.subclassTemperatures) {
-          Score score = attempt.apply(lelpName(bestS, beta, grid.nullSpace.get(0), white));
-          if (score != null && score == better(bestLelp, score)) {
-            bestBeta = beta;
-          }
-          bestLelp = better(bestLelp, score);
-        }
-        boolean bestNull = grid.nullSpace.get(0);
-        for (boolean nullSpace : grid.nullSpace) {
-          Score score = attempt.apply(lelpName(bestS, bestBeta, nullSpace, white));
-          if (score != null && score == better(bestLelp, score)) {
-            bestNull = nullSpace;
-          }
-          bestLelp = better(bestLelp, score);
-        }
-        for (boolean whiten : grid.whiten) {
-          bestLelp = better(bestLelp, attempt.apply(lelpName(bestS, bestBeta, bestNull, whiten)));
-        }
+        chosen = best;
       }
       Score bestKd = null;
       for (double alpha : grid.alphas) {
@@ -345,7 +365,8 @@ public final class LelpComparison {
         Double embedded = embedding == null ? null : run(seeded, embedding).test();
         Score lelp = run(seeded, bestLelp.variant());
         Score lelpAtBest = lelpAlpha == 0 ? lelp : run(seeded, lelpBest.variant());
-        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test(), lelpAtBest.test()));
+        Double control = grid.subclassControl && chosen.subclasses() > 1 ? run(seeded, chosen.withSubclasses(1).name()).test() : null;
+        cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test(), lelpAtBest.test(), control));
         write(new Result(choices, cells, computed, skippedStages));
       }
     }
@@ -391,8 +412,8 @@ public final class LelpComparison {
     out.append(String.format(Locale.ROOT, "stages computed: %d, skipped (finished): %d%n%n", result.computed(), result.skipped()));
     out.append("### LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds ").append(seeds).append("\n\n");
     out.append("| labels/class | seeds | teacher | labels-only | KD α=0 | KD best α | embedding distillation | LELP α=0 (chosen) | LELP best α"
-        + " | LELP α=0 − KD α=0 | LELP best α − KD best α | LELP best α − labels-only | LELP best α − embedding |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + " | LELP α=0 − KD α=0 | LELP best α − KD best α | LELP best α − labels-only | LELP best α − embedding | LELP S=1 control | LELP α=0 − S=1 |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Choice choice : result.choices()) {
       List<Cell> row = result.cells().stream().filter(c -> c.labelsPerClass() == choice.labelsPerClass()).toList();
       if (row.isEmpty()) {
@@ -401,7 +422,8 @@ public final class LelpComparison {
       double lelp = mean(row, Cell::lelp);
       double lelpBest = mean(row, Cell::lelpBest);
       boolean embedded = choice.embedding() != null && row.stream().allMatch(c -> c.embedding() != null);
-      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s | %s (%s) | %s (α=%s) | %+.4f | %+.4f | %+.4f | %s |%n",
+      boolean controlled = row.stream().allMatch(c -> c.lelpS1() != null);
+      out.append(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | %s (α=%s) | %s | %s (%s) | %s (α=%s) | %+.4f | %+.4f | %+.4f | %s | %s | %s |%n",
           choice.labelsPerClass(), row.size(), cell(row, Cell::teacher), cell(row, Cell::labelsOnly), cell(row, Cell::kdAlpha0),
           cell(row, Cell::kdBest), choice.alpha(),
           embedded ? cell(row, Cell::embedding) + " (" + choice.embedding() + ")" : "-",
@@ -409,7 +431,9 @@ public final class LelpComparison {
           lelp - mean(row, Cell::kdAlpha0),
           lelpBest - mean(row, Cell::kdBest),
           lelpBest - mean(row, Cell::labelsOnly),
-          embedded ? String.format(Locale.ROOT, "%+.4f", lelpBest - mean(row, c -> c.embedding())) : "-"));
+          embedded ? String.format(Locale.ROOT, "%+.4f", lelpBest - mean(row, c -> c.embedding())) : "-",
+          controlled ? cell(row, c -> c.lelpS1()) : "-",
+          controlled ? String.format(Locale.ROOT, "%+.4f", lelp - mean(row, c -> c.lelpS1())) : "-"));
     }
     for (Choice choice : result.choices()) {
       out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s, %s%s)%n%n",

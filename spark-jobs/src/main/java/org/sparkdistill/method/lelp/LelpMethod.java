@@ -94,6 +94,10 @@ public final class LelpMethod implements DistillationMethod {
       // recorded only when on, so outputs made before the setting existed (raw projections) stay up to date
       s.put("targets.lelp.whiten", "true");
     }
+    if (lelp.calibrate) {
+      // recorded only when on (the fitted tau replaces teacherTemperature), as whiten
+      s.put("targets.lelp.calibrate", "true");
+    }
     if (lelp.alpha > 0) {
       // recorded only when set, so outputs made before the setting existed (alpha 0) stay up to date
       s.put("targets.lelp.alpha", Double.toString(lelp.alpha));
@@ -130,8 +134,49 @@ public final class LelpMethod implements DistillationMethod {
     if (lelp.nullSpace) {
       estimator.setHead(head(cache.sparkSession()));
     }
+    Map<String, Object> calibration = Map.of();
+    if (lelp.calibrate) {
+      calibration = calibrate(cache);
+      estimator.setTeacherTemperature((Double) calibration.get("lelpTeacherTemperature"));
+    }
     Dataset<Row> rows = cache.filter(functions.col(Columns.SPLIT).isin(Split.TRAIN.value(), Split.TRANSFER.value()));
-    return estimator.fit(rows);
+    LelpModel model = estimator.fit(rows);
+    return calibration.isEmpty() ? model : model.withFigures(calibration);
+  }
+
+  /**
+   * Temperature scaling of the teacher on the cache's labelled validation rows (their logits come
+   * to the driver: C floats per row, as many rows as the validation budget): the τ minimising the
+   * NLL, with the NLL at τ = 1 and at the fitted τ.
+   */
+  private Map<String, Object> calibrate(Dataset<Row> cache) {
+    cache.sparkSession().sparkContext().setJobDescription("LELP: teacher temperature on the labelled validation rows");
+    List<Row> validation =
+        cache.filter(functions.col(Columns.SPLIT).equalTo(Split.VALIDATION.value()).and(functions.col(Columns.LABEL).isNotNull()))
+            .select(Columns.LABEL, Columns.LOGITS)
+            .collectAsList();
+    cache.sparkSession().sparkContext().setJobDescription(null);
+    List<float[]> logits = new java.util.ArrayList<>();
+    List<Integer> truth = new java.util.ArrayList<>();
+    for (Row r : validation) {
+      int label = config.data.labels.indexOf(r.getString(0));
+      if (label < 0) {
+        throw new IllegalArgumentException("teacher cache (score output), validation row label " + r.getString(0) + ": not one of data.labels " + config.data.labels);
+      }
+      logits.add(org.sparkdistill.udfs.schema.RowArrays.floats(r.getList(1)));
+      truth.add(label);
+    }
+    if (logits.isEmpty()) {
+      throw new IllegalArgumentException("targets.lelp.calibrate needs labelled validation rows in the teacher cache, found none: label validation rows (data.split.validationPerClass) or set targets.lelp.calibrate=false");
+    }
+    double tau = org.sparkdistill.evaluate.TemperatureScaling.fit(logits, truth);
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("lelpTeacherTemperature", tau);
+    out.put("lelpCalibrationRows", logits.size());
+    out.put("lelpCalibrationNllAt1", org.sparkdistill.evaluate.TemperatureScaling.nll(logits, truth, 1.0));
+    out.put("lelpCalibrationNll", org.sparkdistill.evaluate.TemperatureScaling.nll(logits, truth, tau));
+    org.slf4j.LoggerFactory.getLogger(LelpMethod.class).info("LELP: teacher temperature {} fitted on {} validation rows (NLL {} at 1, {} fitted)", tau, logits.size(), out.get("lelpCalibrationNllAt1"), out.get("lelpCalibrationNll"));
+    return out;
   }
 
   /** W of this run's published teacher head ({@code train-teacher}'s {@code head.json}). */

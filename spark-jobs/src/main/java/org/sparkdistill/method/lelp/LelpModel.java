@@ -99,6 +99,13 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
     return figures;
   }
 
+  /** This model with {@code more} figures for the manifest beside the fit's (same weights and params). */
+  LelpModel withFigures(Map<String, Object> more) {
+    Map<String, Object> all = new java.util.LinkedHashMap<>(figures);
+    all.putAll(more);
+    return copyValues(new LelpModel(uid, weights, all), ParamMap.empty());
+  }
+
   /** Names of the C·S outputs: {@code <class>#<s>}, class-major. */
   public static List<String> outputs(List<String> classes, int subclasses) {
     List<String> out = new ArrayList<>();

@@ -35,6 +35,7 @@ public final class LelpReportSection {
             .row("targets.lelp.nullSpace", String.valueOf(l.nullSpace))
             .row("targets.lelp.centre", String.valueOf(l.centre))
             .row("targets.lelp.whiten", String.valueOf(l.whiten))
+            .row("targets.lelp.calibrate", String.valueOf(l.calibrate))
             .row("targets.lelp.membership", l.membership)
             .row("targets.lelp.alpha", String.valueOf(l.alpha))
             .row("student loss", "(1 − α)·CE(p_{c,s}) over C·S outputs + α·CE(label, Σ_s q_{c,s}), read out by Σ_s")

@@ -179,9 +179,62 @@ public class LelpChainTest {
           assertThat(l.subclasses()).isEqualTo(3);
         });
     assertThat(alphaContext.graph().input(TrainStudentStage.NAME).manifest().metrics()).containsKey("validationAccuracy");
+
+    // calibrate: tau fitted on the labelled validation rows replaces teacherTemperature. Checked against the NLL of those rows
+    // (read back here: labels from prepare, logits from the score cache) scanned over a fine grid of tau in double precision.
+    DistillConfig calibrated = c.copy();
+    calibrated.targets.lelp.calibrate = true;
+    calibrated.workDir = work.resolve("calibrated").toString();
+    for (String stage : List.of("prepare", "encode", "train-teacher", "score")) {
+      calibrated.outputs.put(stage, context.output(stage).dir().toString());
+    }
+    StageContext calContext = new StageContext(spark, calibrated, false);
+    calContext.graph().stage(TargetsStage.NAME).run();
+    Manifest calTargets = calContext.graph().input(TargetsStage.NAME).manifest();
+    assertThat(calTargets.settings()).containsEntry("targets.lelp.calibrate", "true");
+    double fitted = ((Number) calTargets.metrics().get("lelpTeacherTemperature")).doubleValue();
+    Map<String, String> scoreSplits = readStrings(context.graph().input(ScoreStage.NAME), "split");
+    Map<String, String> labels = readStrings(context.graph().input(ScoreStage.NAME), "label");
+    List<double[]> validationLogits = new java.util.ArrayList<>();
+    List<Integer> truth = new java.util.ArrayList<>();
+    logits.forEach((id, z) -> {
+      if ("validation".equals(scoreSplits.get(id)) && labels.get(id) != null) {
+        validationLogits.add(z);
+        truth.add(c.data.labels.indexOf(labels.get(id)));
+      }
+    });
+    assertThat(calTargets.metrics().get("lelpCalibrationRows")).isEqualTo(validationLogits.size());
+    java.util.function.DoubleUnaryOperator nll = t -> {
+      double sum = 0;
+      for (int r = 0; r < validationLogits.size(); r++) {
+        double[] z = validationLogits.get(r);
+        double norm = 0;
+        for (double v : z) {
+          norm += Math.exp(v / t);
+        }
+        sum += Math.log(norm) - z[truth.get(r)] / t;
+      }
+      return sum / validationLogits.size();
+    };
+    double scanned = Double.POSITIVE_INFINITY;
+    for (double logT = Math.log(0.05); logT <= Math.log(20); logT += 0.001) {
+      scanned = Math.min(scanned, nll.applyAsDouble(Math.exp(logT)));
+    }
+    assertThat(nll.applyAsDouble(fitted)).isLessThanOrEqualTo(scanned + 1e-6);
+    assertThat(((Number) calTargets.metrics().get("lelpCalibrationNll")).doubleValue()).isCloseTo(nll.applyAsDouble(fitted), within(1e-6));
+    // and the written targets split softmax(logits / fitted tau)
+    Map<String, double[]> calWritten = readArrays(calContext.graph().input(TargetsStage.NAME), "target");
+    String someId = calWritten.keySet().iterator().next();
+    double[] z = logits.get(someId);
+    double norm = 0;
+    for (double v : z) {
+      norm += Math.exp(v / fitted);
+    }
+    double p0 = Math.exp(z[0] / fitted) / norm;
+    assertThat(calWritten.get(someId)[0] + calWritten.get(someId)[1] + calWritten.get(someId)[2]).isCloseTo(p0, within(1e-5));
   }
 
-  /** id → the string column {@code column}, read with parquet-hadoop's example Group reader. */
+  /** id → the string column {@code column} (null where the row has none), read with parquet-hadoop's example Group reader. */
   static Map<String, String> readStrings(StageInput input, String column) throws IOException {
     Map<String, String> out = new HashMap<>();
     for (String file : input.manifest().files()) {
@@ -191,7 +244,7 @@ public class LelpChainTest {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(input.output().dir(), file);
       try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(new Configuration()).build()) {
         for (Group g = reader.read(); g != null; g = reader.read()) {
-          out.put(g.getString("id", 0), g.getString(column, 0));
+          out.put(g.getString("id", 0), g.getFieldRepetitionCount(column) == 0 ? null : g.getString(column, 0));
         }
       }
     }

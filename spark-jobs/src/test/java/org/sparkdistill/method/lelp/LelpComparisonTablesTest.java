@@ -15,7 +15,7 @@ class LelpComparisonTablesTest {
         List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85, 0.5612), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
     LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", "lelp-S4-b0.5-null-a0.5", 0.5, grid, List.of());
     List<LelpComparison.Cell> cells =
-        List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79, 0.81), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83, 0.85));
+        List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79, 0.81, 0.78), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83, 0.85, 0.80));
     return new LelpComparison.Result(List.of(choice), cells, 12, 3);
   }
 
@@ -27,7 +27,8 @@ class LelpComparisonTablesTest {
     // embedding distillation 0.74, 0.80: mean 0.77, std 0.06 / √2 = 0.0424; LELP best α 0.81, 0.85: mean 0.83
     // LELP best α − KD best α = 0.83 − 0.78, − labels-only = 0.83 − 0.62, − embedding = 0.83 − 0.77
     assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.770 ± 0.042 (embed-w1.0) | 0.810 ± 0.028 (lelp-S4-b0.5-null)"
-        + " | 0.830 ± 0.028 (α=0.5) | +0.0400 | +0.0500 | +0.2100 | +0.0600 |");
+        + " | 0.830 ± 0.028 (α=0.5) | +0.0400 | +0.0500 | +0.2100 | +0.0600 | 0.790 ± 0.014 | +0.0200 |");
+    // the S = 1 control 0.78, 0.80: mean 0.79, std 0.02 / √2; LELP α=0 − control = 0.81 − 0.79
     assertThat(md).contains("chosen: lelp-S4-b0.5-null, lelp-S4-b0.5-null-a0.5, kd-a0.5, embed-w1.0)");
     assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 | 0.561 |");
     assertThat(md).contains("| kd-a0.0 | 0.7800 | 0.7600 | 0.8500 | - |");
@@ -39,9 +40,10 @@ class LelpComparisonTablesTest {
     assertThat(LelpComparison.lelpName(LelpComparison.lelpName(16, 0.5, true), 0.0)).isEqualTo("lelp-S16-b0.5-null");
     assertThat(LelpComparison.lelpName(LelpComparison.lelpName(4, 2.0, false), 0.9)).isEqualTo("lelp-S4-b2.0-full-a0.9");
     // whiten adds -white (absent: raw projections, as outputs made before the setting existed)
-    assertThat(LelpComparison.lelpName(4, 2.0, false, false)).isEqualTo("lelp-S4-b2.0-full");
-    String white = LelpComparison.lelpName(LelpComparison.lelpName(8, 0.25, true, true), 0.5);
-    assertThat(white).isEqualTo("lelp-S8-b0.25-null-white-a0.5");
+    assertThat(new LelpComparison.Setting(4, 2.0, false, false, false).name()).isEqualTo("lelp-S4-b2.0-full");
+    String white = LelpComparison.lelpName(new LelpComparison.Setting(8, 0.25, true, true, true).name(), 0.5);
+    assertThat(white).isEqualTo("lelp-S8-b0.25-null-white-cal-a0.5");
+    assertThat(new LelpComparison.Setting(8, 0.25, true, false, true).withSubclasses(1).name()).isEqualTo("lelp-S1-b0.25-null-cal");
     org.sparkdistill.config.DistillConfig c = new org.sparkdistill.config.DistillConfig();
     LelpComparison.applyVariant(c, white);
     assertThat(c.targets.method).isEqualTo(LelpMethod.NAME);
@@ -49,9 +51,11 @@ class LelpComparisonTablesTest {
     assertThat(c.targets.lelp.subclassTemperature).isEqualTo(0.25);
     assertThat(c.targets.lelp.nullSpace).isTrue();
     assertThat(c.targets.lelp.whiten).isTrue();
+    assertThat(c.targets.lelp.calibrate).isTrue();
     assertThat(c.targets.lelp.alpha).isEqualTo(0.5);
     LelpComparison.applyVariant(c, "lelp-S2-b2.0-full");
     assertThat(c.targets.lelp.whiten).isFalse();
+    assertThat(c.targets.lelp.calibrate).isFalse();
     assertThat(c.targets.lelp.alpha).isZero();
     assertThat(c.targets.lelp.nullSpace).isFalse();
   }
