@@ -54,7 +54,8 @@ public final class LelpReportSection {
   @SuppressWarnings("unchecked")
   static Table table(Map<String, Object> comparison) {
     Table.Builder t = Table.builder("LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds (lelp command)",
-        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP α=0 (chosen)", "LELP best α");
+        "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP α=0 (chosen)", "LELP best α",
+        "LELP S = 1 control");
     List<Map<String, Object>> cells = (List<Map<String, Object>>) comparison.get("cells");
     for (Map<String, Object> choice : (List<Map<String, Object>>) comparison.get("choices")) {
       int budget = ((Number) choice.get("labelsPerClass")).intValue();
@@ -66,7 +67,8 @@ public final class LelpReportSection {
           f(row, "kdBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("alpha")),
           choice.get("embedding") != null && row.stream().allMatch(x -> x.get("embedding") instanceof Number) ? f(row, "embedding") + " (" + choice.get("embedding") + ")" : "-",
           f(row, "lelp") + " (" + choice.get("lelp") + ")",
-          row.stream().allMatch(x -> x.get("lelpBest") instanceof Number) ? f(row, "lelpBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("lelpAlpha")) : "-");
+          row.stream().allMatch(x -> x.get("lelpBest") instanceof Number) ? f(row, "lelpBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("lelpAlpha")) : "-",
+          row.stream().allMatch(x -> x.get("lelpS1") instanceof Number) ? f(row, "lelpS1") : "-");
     }
     return t.build();
   }
