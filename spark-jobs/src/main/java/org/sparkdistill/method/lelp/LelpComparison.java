@@ -36,18 +36,18 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * scored on the same fixed test split beside the teacher.
  *
  * <p>Per budget, with the first seed, the LELP settings ({@code lelp.subclasses} × {@code
- * lelp.subclassTemperatures} × {@code lelp.nullSpace} × {@code lelp.whiten}; {@code lelp.search:
- * grid} tries every combination, {@code coordinate} tries every S at the first β, null-space and
- * whiten value, then every β at the best S, then every null-space value at the best pair, then
- * every whiten value at the best triple) and every KD α ({@code lelp.alphas})
+ * lelp.subclassTemperatures} × {@code lelp.nullSpace} × {@code lelp.whiten} × {@code
+ * lelp.calibrate}, each a {@link Setting}; {@code lelp.search: grid} tries every combination, {@code
+ * coordinate} starts from the first value of each and tries every value of one coordinate at a time,
+ * keeping the best: S, β, null space, whiten, calibrate) and every KD α ({@code lelp.alphas})
  * train students; the best on validation accuracy (early stopping's best epoch) is chosen. The
  * chosen LELP setting is then tried at every nonzero α of the same grid ({@code
  * targets.lelp.alpha}: a hard-label CE on the summed class probability, the analogue of KD's α).
  * Every seed then runs the teacher, the labels-only student, KD with α = 0 (the paper's setting),
  * KD with the chosen α, embedding distillation ({@code targets.method: embedding}, the same student
  * with a projection to the teacher's features, at the {@code lelp.featureWeights} weight chosen on
- * validation), LELP with the chosen setting at α = 0 and at its chosen α. Test labels are read by
- * evaluate only.
+ * validation), LELP with the chosen setting at α = 0 and at its chosen α, and (with {@code
+ * lelp.subclassControl}) that setting with S = 1. Test labels are read by evaluate only.
  *
  * <p>Layout: {@code <workDir>/lelp/n<budget>-s<seed>/} holds the cell's prepare, train-teacher and
  * score outputs (encode is shared: {@code outputs.encode}), and one directory per student variant
@@ -151,14 +151,10 @@ public final class LelpComparison {
     }
   }
 
-  static String lelpName(int s, double beta, boolean nullSpace) {
-    return new Setting(s, beta, nullSpace, false, false).name();
-  }
-
   private static final String WHITE = "-white";
   private static final String CAL = "-cal";
 
-  /** {@code lelp} (a {@link #lelpName}) with the hard-label weight {@code alpha}; itself at 0. */
+  /** {@code lelp} (a {@link Setting#name()}) with the hard-label weight {@code alpha}; itself at 0. */
   static String lelpName(String lelp, double alpha) {
     return alpha == 0 ? lelp : lelp + "-a" + alpha;
   }

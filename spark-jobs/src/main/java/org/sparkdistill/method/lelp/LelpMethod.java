@@ -40,6 +40,8 @@ import org.sparkdistill.udfs.train.SubclassKdLoss;
  * class's S probabilities. {@code student.alpha} does not apply. With the default {@code
  * targets.lelp.alpha} 0 there is no ground-truth term, as in the paper; above 0 the labelled rows
  * add a CE on their class's summed probability ({@link SubclassKdLoss}), the analogue of KD's α.
+ * With {@code targets.lelp.calibrate}, τ is fitted on the cache's labelled validation rows
+ * (temperature scaling) before the fit, and recorded in the manifest.
  */
 public final class LelpMethod implements DistillationMethod {
   public static final String NAME = "lelp";

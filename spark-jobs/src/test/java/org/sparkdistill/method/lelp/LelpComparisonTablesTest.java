@@ -37,8 +37,8 @@ class LelpComparisonTablesTest {
   /** A variant name carries the LELP setting and its hard-label weight; α = 0 keeps the paper's name (and outputs made before α existed). */
   @Test
   void lelpVariantNamesRoundTripThroughTheirConfig() {
-    assertThat(LelpComparison.lelpName(LelpComparison.lelpName(16, 0.5, true), 0.0)).isEqualTo("lelp-S16-b0.5-null");
-    assertThat(LelpComparison.lelpName(LelpComparison.lelpName(4, 2.0, false), 0.9)).isEqualTo("lelp-S4-b2.0-full-a0.9");
+    assertThat(LelpComparison.lelpName(new LelpComparison.Setting(16, 0.5, true, false, false).name(), 0.0)).isEqualTo("lelp-S16-b0.5-null");
+    assertThat(LelpComparison.lelpName(new LelpComparison.Setting(4, 2.0, false, false, false).name(), 0.9)).isEqualTo("lelp-S4-b2.0-full-a0.9");
     // whiten adds -white (absent: raw projections, as outputs made before the setting existed)
     assertThat(new LelpComparison.Setting(4, 2.0, false, false, false).name()).isEqualTo("lelp-S4-b2.0-full");
     String white = LelpComparison.lelpName(new LelpComparison.Setting(8, 0.25, true, true, true).name(), 0.5);
