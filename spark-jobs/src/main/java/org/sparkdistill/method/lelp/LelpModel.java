@@ -189,7 +189,8 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
     if (mean > FLAT_WARNING) {
       org.slf4j.LoggerFactory.getLogger(LelpModel.class).warn(
           "LELP: the subclass targets split each class almost evenly (mean normalised entropy {} of 1, S = {}, beta = {}, whiten = {}): they carry little beyond plain KD's;"
-              + " lower targets.lelp.subclassTemperature or set targets.lelp.whiten=true", String.format(Locale.ROOT, "%.3f", mean), s, getSubclassTemperature(), getWhiten());
+              + " set targets.lelp.whiten=true with targets.lelp.calibrate=true (a sharp split of a flat teacher drowns its class signal) or lower targets.lelp.subclassTemperature",
+          String.format(Locale.ROOT, "%.3f", mean), s, getSubclassTemperature(), getWhiten());
     }
     return Map.of("lelpSubclassEntropy", mean);
   }
