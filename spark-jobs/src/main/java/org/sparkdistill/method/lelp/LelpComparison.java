@@ -149,6 +149,40 @@ public final class LelpComparison {
     Setting withSubclasses(int value) {
       return new Setting(value, beta, nullSpace, whiten, calibrate);
     }
+
+    /** The first value of every grid list: where the coordinate search starts. */
+    static Setting first(DistillConfig.LelpComparisonSettings grid) {
+      return new Setting(grid.subclasses.get(0), grid.subclassTemperatures.get(0), grid.nullSpace.get(0), grid.whiten.get(0), grid.calibrate.get(0));
+    }
+
+    /** {@code lelp.search: grid}: one round, every combination (S outermost, calibrate innermost). */
+    static java.util.function.Function<Setting, List<Setting>> every(DistillConfig.LelpComparisonSettings grid) {
+      return at -> {
+        List<Setting> all = new ArrayList<>();
+        for (int s : grid.subclasses) {
+          for (double beta : grid.subclassTemperatures) {
+            for (boolean nullSpace : grid.nullSpace) {
+              for (boolean whiten : grid.whiten) {
+                for (boolean calibrate : grid.calibrate) {
+                  all.add(new Setting(s, beta, nullSpace, whiten, calibrate));
+                }
+              }
+            }
+          }
+        }
+        return all;
+      };
+    }
+
+    /** {@code lelp.search: coordinate}: one round per coordinate (S, β, null space, whiten, calibrate), each every value at the best so far. */
+    static List<java.util.function.Function<Setting, List<Setting>>> coordinates(DistillConfig.LelpComparisonSettings grid) {
+      return List.of(
+          at -> grid.subclasses.stream().map(at::withSubclasses).toList(),
+          at -> grid.subclassTemperatures.stream().map(b -> new Setting(at.subclasses, b, at.nullSpace, at.whiten, at.calibrate)).toList(),
+          at -> grid.nullSpace.stream().map(n -> new Setting(at.subclasses, at.beta, n, at.whiten, at.calibrate)).toList(),
+          at -> grid.whiten.stream().map(w -> new Setting(at.subclasses, at.beta, at.nullSpace, w, at.calibrate)).toList(),
+          at -> grid.calibrate.stream().map(c -> new Setting(at.subclasses, at.beta, at.nullSpace, at.whiten, c)).toList());
+    }
   }
 
   private static final String WHITE = "-white";
@@ -276,46 +310,15 @@ public final class LelpComparison {
         }
       });
       Score bestLelp = null;
-      Setting chosen = null;
-      if (grid.search.equals("grid")) {
-        for (int s : grid.subclasses) {
-          for (double beta : grid.subclassTemperatures) {
-            for (boolean nullSpace : grid.nullSpace) {
-              for (boolean whiten : grid.whiten) {
-                for (boolean calibrate : grid.calibrate) {
-                  Setting setting = new Setting(s, beta, nullSpace, whiten, calibrate);
-                  Score score = attempt.apply(setting.name());
-                  if (score != null && score == better(bestLelp, score)) {
-                    chosen = setting;
-                  }
-                  bestLelp = better(bestLelp, score);
-                }
-              }
-            }
+      Setting chosen = Setting.first(grid);
+      for (java.util.function.Function<Setting, List<Setting>> round : grid.search.equals("grid") ? List.of(Setting.every(grid)) : Setting.coordinates(grid)) {
+        for (Setting setting : round.apply(chosen)) {
+          Score score = attempt.apply(setting.name());
+          if (score != null && score == better(bestLelp, score)) {
+            chosen = setting;
           }
+          bestLelp = better(bestLelp, score);
         }
-      } else {
-        // coordinate search from the first value of each: S, then beta, then the null space, then whiten, then calibrate
-        Setting best = new Setting(grid.subclasses.get(0), grid.subclassTemperatures.get(0), grid.nullSpace.get(0), grid.whiten.get(0), grid.calibrate.get(0));
-        for (int k = 0; k < 5; k++) {
-          Setting at = best;
-          List<Setting> candidates =
-              switch (k) {
-                case 0 -> grid.subclasses.stream().map(at::withSubclasses).toList();
-                case 1 -> grid.subclassTemperatures.stream().map(b -> new Setting(at.subclasses(), b, at.nullSpace(), at.whiten(), at.calibrate())).toList();
-                case 2 -> grid.nullSpace.stream().map(n -> new Setting(at.subclasses(), at.beta(), n, at.whiten(), at.calibrate())).toList();
-                case 3 -> grid.whiten.stream().map(w -> new Setting(at.subclasses(), at.beta(), at.nullSpace(), w, at.calibrate())).toList();
-                default -> grid.calibrate.stream().map(cal -> new Setting(at.subclasses(), at.beta(), at.nullSpace(), at.whiten(), cal)).toList();
-              };
-          for (Setting setting : candidates) {
-            Score score = attempt.apply(setting.name());
-            if (score != null && score == better(bestLelp, score)) {
-              best = setting;
-            }
-            bestLelp = better(bestLelp, score);
-          }
-        }
-        chosen = best;
       }
       Score bestKd = null;
       for (double alpha : grid.alphas) {

@@ -78,4 +78,26 @@ class LelpComparisonTablesTest {
     String md = LelpComparison.tables(new LelpComparison.Result(List.of(choice), cells, 1, 0), List.of(1L));
     assertThat(md).contains("| 0.760 (n=1) (α=0.0) | - | 0.790 (n=1) (lelp-S4-b0.5-null) | 0.790 (n=1) (α=0.0) | +0.0300 | +0.0300 | +0.1900 | - |");
   }
+
+  /** The search's rounds on the default grid: every combination once, and coordinate rounds that vary one setting at the best so far. */
+  @Test
+  void searchRoundsOfTheDefaultGrid() {
+    org.sparkdistill.config.DistillConfig.LelpComparisonSettings grid = new org.sparkdistill.config.DistillConfig.LelpComparisonSettings();
+    LelpComparison.Setting first = LelpComparison.Setting.first(grid);
+    assertThat(first.name()).isEqualTo("lelp-S2-b0.5-null-white-cal");
+    List<LelpComparison.Setting> all = LelpComparison.Setting.every(grid).apply(first);
+    // S {2, 4, 8, 16} × β {0.5, 0.25, 1} × null space × whiten × calibrate = 4 · 3 · 2 · 2 · 2
+    assertThat(all).hasSize(96).doesNotHaveDuplicates();
+    assertThat(all.get(0)).isEqualTo(first);
+    assertThat(all.get(95).name()).isEqualTo("lelp-S16-b1.0-full");
+    List<java.util.function.Function<LelpComparison.Setting, List<LelpComparison.Setting>>> rounds = LelpComparison.Setting.coordinates(grid);
+    assertThat(rounds).hasSize(5);
+    LelpComparison.Setting at = new LelpComparison.Setting(8, 0.25, false, true, true);
+    assertThat(rounds.get(0).apply(at).stream().map(LelpComparison.Setting::name))
+        .containsExactly("lelp-S2-b0.25-full-white-cal", "lelp-S4-b0.25-full-white-cal", "lelp-S8-b0.25-full-white-cal", "lelp-S16-b0.25-full-white-cal");
+    assertThat(rounds.get(1).apply(at).stream().map(LelpComparison.Setting::name)).containsExactly("lelp-S8-b0.5-full-white-cal", "lelp-S8-b0.25-full-white-cal", "lelp-S8-b1.0-full-white-cal");
+    assertThat(rounds.get(2).apply(at).stream().map(LelpComparison.Setting::name)).containsExactly("lelp-S8-b0.25-null-white-cal", "lelp-S8-b0.25-full-white-cal");
+    assertThat(rounds.get(3).apply(at).stream().map(LelpComparison.Setting::name)).containsExactly("lelp-S8-b0.25-full-white-cal", "lelp-S8-b0.25-full-cal");
+    assertThat(rounds.get(4).apply(at).stream().map(LelpComparison.Setting::name)).containsExactly("lelp-S8-b0.25-full-white-cal", "lelp-S8-b0.25-full-white");
+  }
 }
