@@ -231,7 +231,7 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
         values.add(e);
       }
       eigen.put(classes.get(k), values);
-      if (top.values()[s - 1] <= 1e-12 * Math.max(1e-300, top.values()[0])) {
+      if (!carriesVariance(top.values(), s - 1)) {
         LOG.warn("LELP: class {} has only {} rows of rank below S = {}; its last directions carry no variance", classes.get(k), n, s);
       }
     }
@@ -255,7 +255,7 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
   private static double[] whitened(double[] v, double[] values, int d, int s, String label, long n) {
     double[] out = v.clone();
     for (int j = 0; j < s; j++) {
-      if (!(values[j] > 1e-12 * Math.max(1e-300, values[0])) || !(values[j] > 0)) {
+      if (!carriesVariance(values, j)) {
         throw new IllegalArgumentException(
             String.format(Locale.ROOT, "LELP whiten: class %s's principal direction %d of S = %d has variance %.3g (its %d rows span fewer than S directions): lower S or set targets.lelp.whiten=false", label, j + 1, s, values[j], n));
       }
@@ -265,6 +265,11 @@ public final class LelpEstimator extends Estimator<LelpModel> implements LelpPar
       }
     }
     return out;
+  }
+
+  /** Whether eigenvalue {@code j} (descending {@code values}) is above 1e-12 of the largest: a direction the class's rows span. */
+  private static boolean carriesVariance(double[] values, int j) {
+    return values[j] > 1e-12 * Math.max(1e-300, values[0]);
   }
 
   /** P V for projector P (d×d) and V (d×S), row-major. */

@@ -161,12 +161,12 @@ public final class LelpMethod implements DistillationMethod {
     List<float[]> logits = new java.util.ArrayList<>();
     List<Integer> truth = new java.util.ArrayList<>();
     for (Row r : validation) {
-      int label = config.data.labels.indexOf(r.getString(0));
-      if (label < 0) {
+      org.sparkdistill.evaluate.Calibration.LabelledLogits row = org.sparkdistill.evaluate.Calibration.LabelledLogits.of(r, 0, 1, config.data.labels, false);
+      if (row.label() < 0) {
         throw new IllegalArgumentException("teacher cache (score output), validation row label " + r.getString(0) + ": not one of data.labels " + config.data.labels);
       }
-      logits.add(org.sparkdistill.udfs.schema.RowArrays.floats(r.getList(1)));
-      truth.add(label);
+      logits.add(row.logits());
+      truth.add(row.label());
     }
     if (logits.isEmpty()) {
       throw new IllegalArgumentException("targets.lelp.calibrate needs labelled validation rows in the teacher cache, found none: label validation rows (data.split.validationPerClass) or set targets.lelp.calibrate=false");
