@@ -237,23 +237,27 @@ public class LelpChainTest {
   /** id → the string column {@code column} (null where the row has none), read with parquet-hadoop's example Group reader. */
   static Map<String, String> readStrings(StageInput input, String column) throws IOException {
     Map<String, String> out = new HashMap<>();
-    for (String file : input.manifest().files()) {
-      if (!file.endsWith(".parquet")) {
-        continue;
-      }
-      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(input.output().dir(), file);
-      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(new Configuration()).build()) {
-        for (Group g = reader.read(); g != null; g = reader.read()) {
-          out.put(g.getString("id", 0), g.getFieldRepetitionCount(column) == 0 ? null : g.getString(column, 0));
-        }
-      }
-    }
+    forEachRow(input, g -> out.put(g.getString("id", 0), g.getFieldRepetitionCount(column) == 0 ? null : g.getString(column, 0)));
     return out;
   }
 
   /** id → the float array column {@code column}, read with parquet-hadoop's example Group reader. */
   public static Map<String, double[]> readArrays(StageInput input, String column) throws IOException {
     Map<String, double[]> out = new HashMap<>();
+    forEachRow(input, g -> {
+      Group list = g.getGroup(column, 0);
+      int n = list.getFieldRepetitionCount(0);
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = list.getGroup(0, i).getFloat(0, 0);
+      }
+      out.put(g.getString("id", 0), values);
+    });
+    return out;
+  }
+
+  /** Every row of the Parquet files {@code input}'s manifest lists, through parquet-hadoop's example Group reader. */
+  private static void forEachRow(StageInput input, java.util.function.Consumer<Group> row) throws IOException {
     Configuration conf = new Configuration();
     for (String file : input.manifest().files()) {
       if (!file.endsWith(".parquet")) {
@@ -262,16 +266,9 @@ public class LelpChainTest {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(input.output().dir(), file);
       try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(conf).build()) {
         for (Group g = reader.read(); g != null; g = reader.read()) {
-          Group list = g.getGroup(column, 0);
-          int n = list.getFieldRepetitionCount(0);
-          double[] values = new double[n];
-          for (int i = 0; i < n; i++) {
-            values[i] = list.getGroup(0, i).getFloat(0, 0);
-          }
-          out.put(g.getString("id", 0), values);
+          row.accept(g);
         }
       }
     }
-    return out;
   }
 }
