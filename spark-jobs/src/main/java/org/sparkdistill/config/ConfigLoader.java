@@ -336,6 +336,7 @@ public final class ConfigLoader {
       lists.put("lelp.whiten", c.lelp.whiten);
       lists.put("lelp.calibrate", c.lelp.calibrate);
       lists.put("lelp.seeds", c.lelp.seeds);
+      lists.put("lelp.alphas", c.lelp.alphas);
       lists.forEach((key, values) -> {
         if (values == null || values.isEmpty()) {
           errors.add(key + " must list at least one value (the comparison's grid), got: " + values);

@@ -136,4 +136,14 @@ class ConfigLoaderTest {
         .hasMessageContaining("teacher.torchscript must name the TorchScript file when teacher.kind is torchscript")
         .hasMessageContaining("data.labels must not repeat a label, got: [a, a]");
   }
+
+  /** The lelp command's grid lists need a value each (the search starts from the first); an empty one is named, not a crash mid-run. */
+  @Test
+  void emptyLelpGridListsAreRefused() {
+    assertThatThrownBy(() -> local("lelp.whiten=[]", "lelp.alphas=[]"))
+        .hasMessageContaining("lelp.whiten must list at least one value (the comparison's grid), got: []")
+        .hasMessageContaining("lelp.alphas must list at least one value (the comparison's grid), got: []");
+    assertThatThrownBy(() -> local("lelp.calibrate=[]")).hasMessageContaining("lelp.calibrate must list at least one value");
+    assertThat(local("lelp.whiten=[false]").lelp.whiten).containsExactly(false);
+  }
 }
