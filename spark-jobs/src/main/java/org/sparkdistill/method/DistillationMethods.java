@@ -1,7 +1,6 @@
 package org.sparkdistill.method;
 
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import org.sparkdistill.config.DistillConfig;
 
@@ -12,12 +11,8 @@ public final class DistillationMethods {
   /** Every registered method by name. */
   public static Map<String, DistillationMethod.Factory> factories() {
     Map<String, DistillationMethod.Factory> out = new TreeMap<>();
-    for (ClassLoader loader : new ClassLoader[] {DistillationMethods.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
-      if (loader != null) {
-        for (DistillationMethod.Factory factory : ServiceLoader.load(DistillationMethod.Factory.class, loader)) {
-          out.putIfAbsent(factory.name(), factory);
-        }
-      }
+    for (DistillationMethod.Factory factory : org.sparkdistill.udfs.Services.load(DistillationMethod.Factory.class)) {
+      out.putIfAbsent(factory.name(), factory);
     }
     return out;
   }

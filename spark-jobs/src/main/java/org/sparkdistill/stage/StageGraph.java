@@ -30,15 +30,8 @@ public final class StageGraph {
     chain.put(PredictStage.NAME, PredictStage::new);
     chain.put(EvaluateStage.NAME, EvaluateStage::new);
     add(out, from, "the text chain", chain);
-    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
-    for (ClassLoader loader : new ClassLoader[] {StageGraph.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
-      if (loader != null) {
-        for (StageProvider provider : java.util.ServiceLoader.load(StageProvider.class, loader)) {
-          if (seen.add(provider.getClass())) {
-            add(out, from, provider.getClass().getName(), provider.stages());
-          }
-        }
-      }
+    for (StageProvider provider : org.sparkdistill.udfs.Services.load(StageProvider.class)) {
+      add(out, from, provider.getClass().getName(), provider.stages());
     }
     return java.util.Collections.unmodifiableMap(out);
   }

@@ -2,7 +2,6 @@ package org.sparkdistill.udfs.student;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /** The registered student kinds ({@link StudentArchitecture.Factory} services). */
@@ -12,13 +11,8 @@ public final class StudentArchitectures {
   /** Every registered kind by name; loaded from the context class loader and this one. */
   public static Map<String, StudentArchitecture.Factory> factories() {
     Map<String, StudentArchitecture.Factory> out = new TreeMap<>();
-    for (ClassLoader loader : new ClassLoader[] {StudentArchitectures.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
-      if (loader == null) {
-        continue;
-      }
-      for (StudentArchitecture.Factory factory : ServiceLoader.load(StudentArchitecture.Factory.class, loader)) {
-        out.putIfAbsent(factory.kind(), factory);
-      }
+    for (StudentArchitecture.Factory factory : org.sparkdistill.udfs.Services.load(StudentArchitecture.Factory.class)) {
+      out.putIfAbsent(factory.kind(), factory);
     }
     return out;
   }
