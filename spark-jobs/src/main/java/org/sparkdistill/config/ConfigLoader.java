@@ -328,6 +328,9 @@ public final class ConfigLoader {
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
       errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
+    if (c.lelp != null && !List.of(org.sparkdistill.method.lelp.LelpComparison.SELECT_MEAN, org.sparkdistill.method.lelp.LelpComparison.SELECT_FIRST_SEED).contains(c.lelp.selection)) {
+      errors.add("lelp.selection must be mean or first-seed, got: " + c.lelp.selection);
+    }
     if (c.lelp != null) {
       java.util.Map<String, List<?>> lists = new java.util.LinkedHashMap<>();
       lists.put("lelp.subclasses", c.lelp.subclasses);

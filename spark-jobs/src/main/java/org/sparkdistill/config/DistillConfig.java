@@ -651,7 +651,7 @@ public final class DistillConfig {
     @Setting(doc = "Label budgets (labelled texts per class) of the comparison.", min = 1)
     public List<Integer> labelsPerClass = new ArrayList<>(List.of(25, 100, 1000));
 
-    @Setting(doc = "Seeds per budget (label draw, teacher and student initialisation); the first also makes the validation choices.")
+    @Setting(doc = "Seeds per budget (label draw, teacher and student initialisation).")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
 
     @Setting(doc = "LELP grid: pseudo-subclasses S per class.", min = 1)
@@ -669,6 +669,10 @@ public final class DistillConfig {
     @Setting(doc = "LELP grid: the teacher temperature as configured (false) and/or fitted on the labelled validation rows (true: targets.lelp.calibrate).")
     public List<Boolean> calibrate = new ArrayList<>(List.of(true, false));
 
+    @Setting(doc = "mean: every grid variant trains on every seed and the choices go by the mean validation accuracy (the grid's cost times the seeds);"
+        + " first-seed: the first seed alone chooses (cheaper, noisier: a 25-per-class budget validates on 25 texts per class).", nonBlank = true)
+    public String selection = "mean";
+
     @Setting(doc = "Every seed also trains the chosen LELP setting with S = 1 (same teacher temperature and loss, no subclasses): what the split itself adds.")
     public boolean subclassControl = true;
 
@@ -682,10 +686,10 @@ public final class DistillConfig {
 
     /**
      * The embedding-distillation baseline ({@code targets.method: embedding}): its weights λ
-     * ({@code student.featureWeight}); the best on validation (first seed) runs on every seed.
+     * ({@code student.featureWeight}); the best on validation ({@code lelp.selection}) runs on every seed.
      * Empty: no embedding-distillation row.
      */
-    @Setting(doc = "Embedding distillation's feature weights (student.featureWeight) tried with the first seed; empty: no such row.", min = 0)
+    @Setting(doc = "Embedding distillation's feature weights (student.featureWeight) tried on the selection seeds; empty: no such row.", min = 0)
     public List<Double> featureWeights = new ArrayList<>(List.of(1.0, 10.0));
   }
 

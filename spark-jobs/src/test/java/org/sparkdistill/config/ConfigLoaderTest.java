@@ -145,5 +145,7 @@ class ConfigLoaderTest {
         .hasMessageContaining("lelp.alphas must list at least one value (the comparison's grid), got: []");
     assertThatThrownBy(() -> local("lelp.calibrate=[]")).hasMessageContaining("lelp.calibrate must list at least one value");
     assertThat(local("lelp.whiten=[false]").lelp.whiten).containsExactly(false);
+    assertThatThrownBy(() -> local("lelp.selection=best")).hasMessageContaining("lelp.selection must be mean or first-seed, got: best");
+    assertThat(local("lelp.selection=first-seed").lelp.selection).isEqualTo("first-seed");
   }
 }

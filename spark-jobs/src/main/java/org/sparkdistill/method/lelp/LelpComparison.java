@@ -35,7 +35,10 @@ import org.sparkdistill.stage.TrainTeacherStage;
  * architecture, per label budget ({@code lelp.labelsPerClass}) and seed ({@code lelp.seeds}), all
  * scored on the same fixed test split beside the teacher.
  *
- * <p>Per budget, with the first seed, the LELP settings ({@code lelp.subclasses} × {@code
+ * <p>Per budget, on the selection seeds ({@code lelp.selection: mean}, the default: every seed, each
+ * variant scored by the mean of its seeds' validation accuracies, which with 25 labelled validation
+ * texts per class is the difference between a choice and a coin toss; {@code first-seed}: the first
+ * seed alone, a third of the grid's cost at three seeds), the LELP settings ({@code lelp.subclasses} × {@code
  * lelp.subclassTemperatures} × {@code lelp.nullSpace} × {@code lelp.whiten} × {@code
  * lelp.calibrate}, each a {@link Setting}; {@code lelp.search: grid} tries every combination, {@code
  * coordinate} starts from the first value of each and tries every value of one coordinate at a time,
@@ -67,17 +70,32 @@ public final class LelpComparison {
     public Score(String variant, double validation, double test, double teacher) {
       this(variant, validation, test, teacher, null);
     }
+
+    /** The mean of one variant's scores over several seeds (the entropy only when every seed has one). */
+    static Score mean(String variant, List<Score> seeds) {
+      java.util.function.Function<java.util.function.ToDoubleFunction<Score>, Double> mean = f -> seeds.stream().mapToDouble(f).average().orElse(Double.NaN);
+      Double entropy = seeds.stream().allMatch(s -> s.subclassEntropy() != null) ? mean.apply(Score::subclassEntropy) : null;
+      return new Score(variant, mean.apply(Score::validation), mean.apply(Score::test), mean.apply(Score::teacher), entropy);
+    }
   }
 
+  /** {@code lelp.selection}: choose on the mean validation accuracy of every seed. */
+  public static final String SELECT_MEAN = "mean";
+
+  /** {@code lelp.selection}: choose on the first seed's validation accuracy alone. */
+  public static final String SELECT_FIRST_SEED = "first-seed";
+
   /**
-   * The choices of one budget and every score of its grid (first seed).
+   * The choices of one budget and every score of its grid.
    *
    * @param lelp the LELP setting chosen at α = 0 (the paper's student)
    * @param embedding the chosen embedding-distillation variant ({@code embed-w<λ>}), null when
    *     {@code lelp.featureWeights} is empty
    * @param lelpBest that setting at the {@code targets.lelp.alpha} of {@code lelp.alphas} chosen on validation ({@code lelp} itself at α = 0)
+   * @param grid every variant tried, its scores the mean over {@code selectedOn}
+   * @param selectedOn the seeds whose mean validation accuracy made the choices ({@code lelp.selection})
    */
-  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, String embedding, String lelpBest, double lelpAlpha, List<Score> grid, List<String> skipped) {}
+  public record Choice(int labelsPerClass, String lelp, String kd, double alpha, String embedding, String lelpBest, double lelpAlpha, List<Score> grid, List<String> skipped, List<Long> selectedOn) {}
 
   /**
    * Test accuracies of one (budget, seed) cell; {@code embedding} is null without that baseline;
@@ -292,15 +310,22 @@ public final class LelpComparison {
     List<Cell> cells = new ArrayList<>();
     for (int budget : grid.labelsPerClass) {
       long first = grid.seeds.get(0);
-      DistillConfig cell = cellConfig(budget, first);
-      LOG.info("lelp comparison: {} labels per class, choosing on validation with seed {}", budget, first);
-      teacher(cell);
+      List<Long> selectedOn = grid.selection.equals(SELECT_MEAN) ? List.copyOf(grid.seeds) : List.of(first);
+      LOG.info("lelp comparison: {} labels per class, choosing on the mean validation accuracy of seeds {}", budget, selectedOn);
+      Map<Long, DistillConfig> selection = new LinkedHashMap<>();
+      for (long seed : selectedOn) {
+        DistillConfig cell = cellConfig(budget, seed);
+        teacher(cell);
+        selection.put(seed, cell);
+      }
+      // one variant on every selection seed, scored by its means
+      java.util.function.Function<String, Score> select = n -> Score.mean(n, selection.values().stream().map(c -> run(c, n)).toList());
       List<Score> scores = new ArrayList<>();
       List<String> skipped = new ArrayList<>();
       Map<String, Score> tried = new LinkedHashMap<>();
       java.util.function.Function<String, Score> attempt = name -> tried.computeIfAbsent(name, n -> {
         try {
-          Score score = run(cell, n);
+          Score score = select.apply(n);
           scores.add(score);
           return score;
         } catch (IllegalArgumentException e) {
@@ -322,7 +347,7 @@ public final class LelpComparison {
       }
       Score bestKd = null;
       for (double alpha : grid.alphas) {
-        Score score = run(cell, kdName(alpha));
+        Score score = select.apply(kdName(alpha));
         scores.add(score);
         if (bestKd == null || score.validation() > bestKd.validation()) {
           bestKd = score;
@@ -333,7 +358,7 @@ public final class LelpComparison {
       }
       Score bestEmbedding = null;
       for (double weight : grid.featureWeights) {
-        Score score = run(cell, embeddingName(weight));
+        Score score = select.apply(embeddingName(weight));
         scores.add(score);
         if (bestEmbedding == null || score.validation() > bestEmbedding.validation()) {
           bestEmbedding = score;
@@ -344,7 +369,7 @@ public final class LelpComparison {
       double lelpAlpha = 0.0;
       for (double a : grid.alphas) {
         if (a > 0) {
-          Score score = run(cell, lelpName(bestLelp.variant(), a));
+          Score score = select.apply(lelpName(bestLelp.variant(), a));
           scores.add(score);
           if (score.validation() > lelpBest.validation()) {
             lelpBest = score;
@@ -354,9 +379,9 @@ public final class LelpComparison {
       }
       String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
       double alpha = Double.parseDouble(bestKd.variant().substring(4));
-      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped));
+      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped, selectedOn));
       for (long seed : grid.seeds) {
-        DistillConfig seeded = seed == first ? cell : cellConfig(budget, seed);
+        DistillConfig seeded = selection.containsKey(seed) ? selection.get(seed) : cellConfig(budget, seed);
         teacher(seeded);
         Score labels = run(seeded, "labels");
         Score kd0 = run(seeded, kdName(0.0));
@@ -435,8 +460,9 @@ public final class LelpComparison {
           controlled ? String.format(Locale.ROOT, "%+.4f", lelp - mean(row, c -> c.lelpS1())) : "-"));
     }
     for (Choice choice : result.choices()) {
-      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (seed %d; chosen: %s, %s, %s%s)%n%n",
-          choice.labelsPerClass(), seeds.get(0), choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
+      List<Long> on = choice.selectedOn() == null ? List.of(seeds.get(0)) : choice.selectedOn();
+      out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (%s; chosen: %s, %s, %s%s)%n%n",
+          choice.labelsPerClass(), on.size() == 1 ? "seed " + on.get(0) : "mean of seeds " + on, choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
       out.append("| student | validation | test | teacher (test) | subclass entropy |\n|---|---:|---:|---:|---:|\n");
       for (Score s : choice.grid()) {
         out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %s |%n", s.variant(), s.validation(), s.test(), s.teacher(),

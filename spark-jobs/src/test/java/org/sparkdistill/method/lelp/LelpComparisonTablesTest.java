@@ -13,7 +13,7 @@ class LelpComparisonTablesTest {
   static LelpComparison.Result result() {
     List<LelpComparison.Score> grid =
         List.of(new LelpComparison.Score("lelp-S4-b0.5-null", 0.80, 0.79, 0.85, 0.5612), new LelpComparison.Score("kd-a0.0", 0.78, 0.76, 0.85));
-    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", "lelp-S4-b0.5-null-a0.5", 0.5, grid, List.of());
+    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.5", 0.5, "embed-w1.0", "lelp-S4-b0.5-null-a0.5", 0.5, grid, List.of(), List.of(1L, 2L));
     List<LelpComparison.Cell> cells =
         List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.77, 0.74, 0.79, 0.81, 0.78), new LelpComparison.Cell(25, 2, 0.87, 0.64, 0.78, 0.79, 0.80, 0.83, 0.85, 0.80));
     return new LelpComparison.Result(List.of(choice), cells, 12, 3);
@@ -29,9 +29,25 @@ class LelpComparisonTablesTest {
     assertThat(md).contains("| 25 | 2 | 0.860 ± 0.014 | 0.620 ± 0.028 | 0.770 ± 0.014 | 0.780 ± 0.014 (α=0.5) | 0.770 ± 0.042 (embed-w1.0) | 0.810 ± 0.028 (lelp-S4-b0.5-null)"
         + " | 0.830 ± 0.028 (α=0.5) | +0.0400 | +0.0500 | +0.2100 | +0.0600 | 0.790 ± 0.014 | +0.0200 |");
     // the S = 1 control 0.78, 0.80: mean 0.79, std 0.02 / √2; LELP α=0 − control = 0.81 − 0.79
-    assertThat(md).contains("chosen: lelp-S4-b0.5-null, lelp-S4-b0.5-null-a0.5, kd-a0.5, embed-w1.0)");
+    assertThat(md).contains("#### Validation grid at 25 labels/class (mean of seeds [1, 2]; chosen: lelp-S4-b0.5-null, lelp-S4-b0.5-null-a0.5, kd-a0.5, embed-w1.0)");
     assertThat(md).contains("| lelp-S4-b0.5-null | 0.8000 | 0.7900 | 0.8500 | 0.561 |");
     assertThat(md).contains("| kd-a0.0 | 0.7800 | 0.7600 | 0.8500 | - |");
+  }
+
+  /** A grid row over several seeds: the means of validation, test and teacher; an entropy only when every seed has one. */
+  @Test
+  void gridScoresAreSeedMeans() {
+    LelpComparison.Score mean = LelpComparison.Score.mean("lelp-S2-b0.5-null", List.of(
+        new LelpComparison.Score("lelp-S2-b0.5-null", 0.70, 0.68, 0.65, 0.50), new LelpComparison.Score("lelp-S2-b0.5-null", 0.80, 0.72, 0.75, 0.60)));
+    assertThat(mean.validation()).isCloseTo(0.75, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(mean.test()).isCloseTo(0.70, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(mean.teacher()).isCloseTo(0.70, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(mean.subclassEntropy()).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(LelpComparison.Score.mean("kd-a0.0", List.of(new LelpComparison.Score("kd-a0.0", 0.7, 0.7, 0.7), new LelpComparison.Score("kd-a0.0", 0.8, 0.8, 0.8, 0.5)))
+        .subclassEntropy()).isNull();
+    String md = LelpComparison.tables(new LelpComparison.Result(List.of(new LelpComparison.Choice(25, "a", "kd-a0.0", 0.0, null, "a", 0.0, List.of(), List.of(), List.of(3L))),
+        List.of(), 0, 0), List.of(3L));
+    assertThat(md).contains("(seed 3; chosen: a, a, kd-a0.0)");
   }
 
   /** A variant name carries the LELP setting and its hard-label weight; α = 0 keeps the paper's name (and outputs made before α existed). */
@@ -73,7 +89,7 @@ class LelpComparisonTablesTest {
   /** Without lelp.featureWeights the embedding column shows a dash. */
   @Test
   void withoutTheEmbeddingBaselineItsColumnsAreDashes() {
-    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.0", 0.0, null, "lelp-S4-b0.5-null", 0.0, List.of(), List.of());
+    LelpComparison.Choice choice = new LelpComparison.Choice(25, "lelp-S4-b0.5-null", "kd-a0.0", 0.0, null, "lelp-S4-b0.5-null", 0.0, List.of(), List.of(), List.of(1L));
     List<LelpComparison.Cell> cells = List.of(new LelpComparison.Cell(25, 1, 0.85, 0.60, 0.76, 0.76, null, 0.79, 0.79));
     String md = LelpComparison.tables(new LelpComparison.Result(List.of(choice), cells, 1, 0), List.of(1L));
     assertThat(md).contains("| 0.760 (n=1) (α=0.0) | - | 0.790 (n=1) (lelp-S4-b0.5-null) | 0.790 (n=1) (α=0.0) | +0.0300 | +0.0300 | +0.1900 | - |");
