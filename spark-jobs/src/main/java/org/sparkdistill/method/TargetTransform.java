@@ -26,9 +26,10 @@ public interface TargetTransform {
 
   /**
    * Figures of the written targets for the manifest (default: none), from the targets stage's
-   * rows ({@code CacheSchemas.targets()}) read back: one more pass over them, lazily defined here.
+   * rows ({@code CacheSchemas.targets()}) read back: {@code written} defines the DataFrame (a
+   * listing of the run directory) only when asked, and each action on it is one more pass.
    */
-  default Map<String, Object> writtenMetrics(Dataset<Row> written) {
+  default Map<String, Object> writtenMetrics(java.util.function.Supplier<Dataset<Row>> written) {
     return Map.of();
   }
 

@@ -115,7 +115,7 @@ public final class TargetsStage extends Stage {
     Dataset<Row> rows = examples.join(targets, Columns.ID).select(columns.toArray(Column[]::new));
     rows.write().mode(SaveMode.ErrorIfExists).parquet(runDir.toString());
     StageWrite written = countWritten(runDir, false).metric("method", method.name());
-    transform.writtenMetrics(context.spark().read().schema(CacheSchemas.targets()).parquet(runDir.toString())).forEach(written::metric);
+    transform.writtenMetrics(() -> context.spark().read().schema(CacheSchemas.targets()).parquet(runDir.toString())).forEach(written::metric);
     // after the count, which reads the run directory as Parquet: saved state is not Parquet
     transform.save(runDir, context.spark().sparkContext().hadoopConfiguration());
     transform.metrics().forEach(written::metric);

@@ -163,7 +163,8 @@ public final class LelpModel extends Model<LelpModel> implements LelpParams, MLW
    * without {@code whiten} gives nearly even splits. One pass over the written targets.
    */
   @Override
-  public Map<String, Object> writtenMetrics(Dataset<Row> written) {
+  public Map<String, Object> writtenMetrics(java.util.function.Supplier<Dataset<Row>> targets) {
+    Dataset<Row> written = targets.get();
     int s = weights.subclasses();
     UserDefinedFunction entropy =
         functions.udf(
