@@ -55,7 +55,7 @@ public final class LelpReportSection {
   static Table table(Map<String, Object> comparison) {
     Table.Builder t = Table.builder("LELP vs plain KD vs labels-only: test accuracy, mean ± std over seeds (lelp command)",
         "labels/class", "seeds", "teacher", "labels-only", "KD α=0", "KD best α", "embedding distillation", "LELP α=0 (chosen)", "LELP best α",
-        "LELP S = 1 control");
+        "LELP S = 1 control", "chosen on validation of");
     List<Map<String, Object>> cells = (List<Map<String, Object>>) comparison.get("cells");
     for (Map<String, Object> choice : (List<Map<String, Object>>) comparison.get("choices")) {
       int budget = ((Number) choice.get("labelsPerClass")).intValue();
@@ -68,7 +68,9 @@ public final class LelpReportSection {
           choice.get("embedding") != null && row.stream().allMatch(x -> x.get("embedding") instanceof Number) ? f(row, "embedding") + " (" + choice.get("embedding") + ")" : "-",
           f(row, "lelp") + " (" + choice.get("lelp") + ")",
           row.stream().allMatch(x -> x.get("lelpBest") instanceof Number) ? f(row, "lelpBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("lelpAlpha")) : "-",
-          row.stream().allMatch(x -> x.get("lelpS1") instanceof Number) ? f(row, "lelpS1") : "-");
+          row.stream().allMatch(x -> x.get("lelpS1") instanceof Number) ? f(row, "lelpS1") : "-",
+          choice.get("selectedOn") instanceof List<?> seeds && seeds.size() > 1 ? "mean of seeds " + seeds
+              : "seed " + (choice.get("selectedOn") instanceof List<?> seeds && !seeds.isEmpty() ? seeds.get(0) : row.get(0).get("seed")));
     }
     return t.build();
   }
