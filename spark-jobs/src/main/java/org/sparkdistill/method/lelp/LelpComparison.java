@@ -304,6 +304,80 @@ public final class LelpComparison {
     }
   }
 
+  /** The choices of one budget and the LELP setting behind {@code choice.lelp()} (its S = 1 control is that setting with S = 1). */
+  record Selection(Choice choice, Setting lelp) {}
+
+  /**
+   * Makes one budget's choices on validation: the LELP settings ({@code lelp.search}), then KD's α,
+   * embedding distillation's λ, then the chosen LELP setting's α; each the highest validation
+   * accuracy, ties keeping the earlier (so α = 0 and the search's start). {@code select} trains
+   * (or reads back) a variant on the selection seeds and gives its scores; one that throws {@link
+   * IllegalArgumentException} (bad input for that setting, e.g. S larger than a class) is skipped
+   * and listed.
+   */
+  static Selection choose(int budget, DistillConfig.LelpComparisonSettings grid, List<Long> selectedOn, java.util.function.Function<String, Score> select) {
+    List<Score> scores = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    Map<String, Score> tried = new LinkedHashMap<>();
+    java.util.function.Function<String, Score> attempt = name -> tried.computeIfAbsent(name, n -> {
+      try {
+        Score score = select.apply(n);
+        scores.add(score);
+        return score;
+      } catch (IllegalArgumentException e) {
+        LOG.warn("lelp comparison: {} skipped: {}", n, e.getMessage());
+        skipped.add(n + ": " + e.getMessage());
+        return null;
+      }
+    });
+    Score bestLelp = null;
+    Setting chosen = Setting.first(grid);
+    for (java.util.function.Function<Setting, List<Setting>> round : grid.search.equals("grid") ? List.of(Setting.every(grid)) : Setting.coordinates(grid)) {
+      for (Setting setting : round.apply(chosen)) {
+        Score score = attempt.apply(setting.name());
+        if (score != null && score == better(bestLelp, score)) {
+          chosen = setting;
+        }
+        bestLelp = better(bestLelp, score);
+      }
+    }
+    Score bestKd = null;
+    for (double alpha : grid.alphas) {
+      Score score = select.apply(kdName(alpha));
+      scores.add(score);
+      if (bestKd == null || score.validation() > bestKd.validation()) {
+        bestKd = score;
+      }
+    }
+    if (bestLelp == null) {
+      throw new IllegalStateException("lelp comparison at " + budget + " labels per class: every LELP setting failed: " + skipped);
+    }
+    Score bestEmbedding = null;
+    for (double weight : grid.featureWeights) {
+      Score score = select.apply(embeddingName(weight));
+      scores.add(score);
+      if (bestEmbedding == null || score.validation() > bestEmbedding.validation()) {
+        bestEmbedding = score;
+      }
+    }
+    // the chosen LELP setting with a hard-label term: every nonzero α of lelp.alphas (ties keep α = 0)
+    Score lelpBest = bestLelp;
+    double lelpAlpha = 0.0;
+    for (double a : grid.alphas) {
+      if (a > 0) {
+        Score score = select.apply(lelpName(bestLelp.variant(), a));
+        scores.add(score);
+        if (score.validation() > lelpBest.validation()) {
+          lelpBest = score;
+          lelpAlpha = a;
+        }
+      }
+    }
+    String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
+    double alpha = Double.parseDouble(bestKd.variant().substring(4));
+    return new Selection(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped, selectedOn), chosen);
+  }
+
   public Result run() {
     DistillConfig.LelpComparisonSettings grid = base.lelp;
     List<Choice> choices = new ArrayList<>();
@@ -319,77 +393,21 @@ public final class LelpComparison {
         selection.put(seed, cell);
       }
       // one variant on every selection seed, scored by its means
-      java.util.function.Function<String, Score> select = n -> Score.mean(n, selection.values().stream().map(c -> run(c, n)).toList());
-      List<Score> scores = new ArrayList<>();
-      List<String> skipped = new ArrayList<>();
-      Map<String, Score> tried = new LinkedHashMap<>();
-      java.util.function.Function<String, Score> attempt = name -> tried.computeIfAbsent(name, n -> {
-        try {
-          Score score = select.apply(n);
-          scores.add(score);
-          return score;
-        } catch (IllegalArgumentException e) {
-          LOG.warn("lelp comparison: {} skipped: {}", n, e.getMessage());
-          skipped.add(n + ": " + e.getMessage());
-          return null;
-        }
-      });
-      Score bestLelp = null;
-      Setting chosen = Setting.first(grid);
-      for (java.util.function.Function<Setting, List<Setting>> round : grid.search.equals("grid") ? List.of(Setting.every(grid)) : Setting.coordinates(grid)) {
-        for (Setting setting : round.apply(chosen)) {
-          Score score = attempt.apply(setting.name());
-          if (score != null && score == better(bestLelp, score)) {
-            chosen = setting;
-          }
-          bestLelp = better(bestLelp, score);
-        }
-      }
-      Score bestKd = null;
-      for (double alpha : grid.alphas) {
-        Score score = select.apply(kdName(alpha));
-        scores.add(score);
-        if (bestKd == null || score.validation() > bestKd.validation()) {
-          bestKd = score;
-        }
-      }
-      if (bestLelp == null) {
-        throw new IllegalStateException("lelp comparison at " + budget + " labels per class: every LELP setting failed: " + skipped);
-      }
-      Score bestEmbedding = null;
-      for (double weight : grid.featureWeights) {
-        Score score = select.apply(embeddingName(weight));
-        scores.add(score);
-        if (bestEmbedding == null || score.validation() > bestEmbedding.validation()) {
-          bestEmbedding = score;
-        }
-      }
-      // the chosen LELP setting with a hard-label term: every nonzero α of lelp.alphas (ties keep α = 0)
-      Score lelpBest = bestLelp;
-      double lelpAlpha = 0.0;
-      for (double a : grid.alphas) {
-        if (a > 0) {
-          Score score = select.apply(lelpName(bestLelp.variant(), a));
-          scores.add(score);
-          if (score.validation() > lelpBest.validation()) {
-            lelpBest = score;
-            lelpAlpha = a;
-          }
-        }
-      }
-      String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
-      double alpha = Double.parseDouble(bestKd.variant().substring(4));
-      choices.add(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped, selectedOn));
+      Selection chosen = choose(budget, grid, selectedOn, n -> Score.mean(n, selection.values().stream().map(c -> run(c, n)).toList()));
+      Choice choice = chosen.choice();
+      choices.add(choice);
+      String embedding = choice.embedding();
       for (long seed : grid.seeds) {
         DistillConfig seeded = selection.containsKey(seed) ? selection.get(seed) : cellConfig(budget, seed);
         teacher(seeded);
         Score labels = run(seeded, "labels");
         Score kd0 = run(seeded, kdName(0.0));
-        Score kd = run(seeded, bestKd.variant());
+        Score kd = run(seeded, choice.kd());
         Double embedded = embedding == null ? null : run(seeded, embedding).test();
-        Score lelp = run(seeded, bestLelp.variant());
-        Score lelpAtBest = lelpAlpha == 0 ? lelp : run(seeded, lelpBest.variant());
-        Double control = grid.subclassControl && chosen.subclasses() > 1 ? run(seeded, chosen.withSubclasses(1).name()).test() : null;
+        Score lelp = run(seeded, choice.lelp());
+        Score lelpAtBest = choice.lelpAlpha() == 0 ? lelp : run(seeded, choice.lelpBest());
+        Setting setting = chosen.lelp();
+        Double control = grid.subclassControl && setting.subclasses() > 1 ? run(seeded, setting.withSubclasses(1).name()).test() : null;
         cells.add(new Cell(budget, seed, lelp.teacher(), labels.test(), kd0.test(), kd.test(), embedded, lelp.test(), lelpAtBest.test(), control));
         write(new Result(choices, cells, computed, skippedStages));
       }
