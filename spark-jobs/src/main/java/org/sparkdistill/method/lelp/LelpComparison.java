@@ -341,41 +341,30 @@ public final class LelpComparison {
         bestLelp = better(bestLelp, score);
       }
     }
-    Score bestKd = null;
-    for (double alpha : grid.alphas) {
-      Score score = select.apply(kdName(alpha));
-      scores.add(score);
-      if (bestKd == null || score.validation() > bestKd.validation()) {
-        bestKd = score;
-      }
-    }
+    Score bestKd = bestOf(null, grid.alphas.stream().map(LelpComparison::kdName).toList(), select, scores);
     if (bestLelp == null) {
       throw new IllegalStateException("lelp comparison at " + budget + " labels per class: every LELP setting failed: " + skipped);
     }
-    Score bestEmbedding = null;
-    for (double weight : grid.featureWeights) {
-      Score score = select.apply(embeddingName(weight));
-      scores.add(score);
-      if (bestEmbedding == null || score.validation() > bestEmbedding.validation()) {
-        bestEmbedding = score;
-      }
-    }
+    Score bestEmbedding = bestOf(null, grid.featureWeights.stream().map(LelpComparison::embeddingName).toList(), select, scores);
     // the chosen LELP setting with a hard-label term: every nonzero α of lelp.alphas (ties keep α = 0)
-    Score lelpBest = bestLelp;
-    double lelpAlpha = 0.0;
-    for (double a : grid.alphas) {
-      if (a > 0) {
-        Score score = select.apply(lelpName(bestLelp.variant(), a));
-        scores.add(score);
-        if (score.validation() > lelpBest.validation()) {
-          lelpBest = score;
-          lelpAlpha = a;
-        }
-      }
-    }
+    String lelp = bestLelp.variant();
+    List<Double> nonzero = grid.alphas.stream().filter(a -> a > 0).toList();
+    Score lelpBest = bestOf(bestLelp, nonzero.stream().map(a -> lelpName(lelp, a)).toList(), select, scores);
+    double lelpAlpha = nonzero.stream().filter(a -> lelpName(lelp, a).equals(lelpBest.variant())).findFirst().orElse(0.0);
     String embedding = bestEmbedding == null ? null : bestEmbedding.variant();
     double alpha = Double.parseDouble(bestKd.variant().substring(4));
     return new Selection(new Choice(budget, bestLelp.variant(), bestKd.variant(), alpha, embedding, lelpBest.variant(), lelpAlpha, scores, skipped, selectedOn), chosen);
+  }
+
+  /** Scores every variant of {@code names} (into {@code scores}) and returns the best on validation, {@code start} when none is above it (ties keep the earlier). */
+  private static Score bestOf(Score start, List<String> names, java.util.function.Function<String, Score> select, List<Score> scores) {
+    Score best = start;
+    for (String name : names) {
+      Score score = select.apply(name);
+      scores.add(score);
+      best = better(best, score);
+    }
+    return best;
   }
 
   public Result run() {
