@@ -328,7 +328,7 @@ public final class ConfigLoader {
     if (c.lelp != null && !List.of("grid", "coordinate").contains(c.lelp.search)) {
       errors.add("lelp.search must be grid or coordinate, got: " + c.lelp.search);
     }
-    if (c.lelp != null && !List.of(org.sparkdistill.method.lelp.LelpComparison.SELECT_MEAN, org.sparkdistill.method.lelp.LelpComparison.SELECT_FIRST_SEED).contains(c.lelp.selection)) {
+    if (c.lelp != null && !org.sparkdistill.method.lelp.LelpComparison.SELECTIONS.contains(c.lelp.selection)) {
       errors.add("lelp.selection must be mean or first-seed, got: " + c.lelp.selection);
     }
     if (c.lelp != null) {

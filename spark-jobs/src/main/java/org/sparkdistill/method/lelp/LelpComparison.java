@@ -85,6 +85,14 @@ public final class LelpComparison {
   /** {@code lelp.selection}: choose on the first seed's validation accuracy alone. */
   public static final String SELECT_FIRST_SEED = "first-seed";
 
+  /** The values {@code lelp.selection} takes. */
+  public static final List<String> SELECTIONS = List.of(SELECT_MEAN, SELECT_FIRST_SEED);
+
+  /** Whose validation made a budget's choices, for the tables and the report: {@code seed 1} or {@code mean of seeds [1, 2, 3]}. */
+  static String chosenOn(List<?> seeds) {
+    return seeds.size() == 1 ? "seed " + seeds.get(0) : "mean of seeds " + seeds;
+  }
+
   /**
    * The choices of one budget and every score of its grid.
    *
@@ -334,11 +342,11 @@ public final class LelpComparison {
     Setting chosen = Setting.first(grid);
     for (java.util.function.Function<Setting, List<Setting>> round : grid.search.equals("grid") ? List.of(Setting.every(grid)) : Setting.coordinates(grid)) {
       for (Setting setting : round.apply(chosen)) {
-        Score score = attempt.apply(setting.name());
-        if (score != null && score == better(bestLelp, score)) {
+        Score next = better(bestLelp, attempt.apply(setting.name()));
+        if (next != bestLelp) {
           chosen = setting;
+          bestLelp = next;
         }
-        bestLelp = better(bestLelp, score);
       }
     }
     Score bestKd = bestOf(null, grid.alphas.stream().map(LelpComparison::kdName).toList(), select, scores);
@@ -375,20 +383,20 @@ public final class LelpComparison {
       long first = grid.seeds.get(0);
       List<Long> selectedOn = grid.selection.equals(SELECT_MEAN) ? List.copyOf(grid.seeds) : List.of(first);
       LOG.info("lelp comparison: {} labels per class, choosing on the mean validation accuracy of seeds {}", budget, selectedOn);
-      Map<Long, DistillConfig> selection = new LinkedHashMap<>();
-      for (long seed : selectedOn) {
-        DistillConfig cell = cellConfig(budget, seed);
+      // each seed's cell, its teacher side run (or found finished) on first use
+      Map<Long, DistillConfig> seedCells = new LinkedHashMap<>();
+      java.util.function.LongFunction<DistillConfig> cellOf = seed -> seedCells.computeIfAbsent(seed, s -> {
+        DistillConfig cell = cellConfig(budget, s);
         teacher(cell);
-        selection.put(seed, cell);
-      }
+        return cell;
+      });
       // one variant on every selection seed, scored by its means
-      Selection chosen = choose(budget, grid, selectedOn, n -> Score.mean(n, selection.values().stream().map(c -> run(c, n)).toList()));
+      Selection chosen = choose(budget, grid, selectedOn, n -> Score.mean(n, selectedOn.stream().map(seed -> run(cellOf.apply(seed), n)).toList()));
       Choice choice = chosen.choice();
       choices.add(choice);
       String embedding = choice.embedding();
       for (long seed : grid.seeds) {
-        DistillConfig seeded = selection.containsKey(seed) ? selection.get(seed) : cellConfig(budget, seed);
-        teacher(seeded);
+        DistillConfig seeded = cellOf.apply(seed);
         Score labels = run(seeded, "labels");
         Score kd0 = run(seeded, kdName(0.0));
         Score kd = run(seeded, choice.kd());
@@ -467,9 +475,8 @@ public final class LelpComparison {
           controlled ? String.format(Locale.ROOT, "%+.4f", lelp - mean(row, c -> c.lelpS1())) : "-"));
     }
     for (Choice choice : result.choices()) {
-      List<Long> on = choice.selectedOn() == null ? List.of(seeds.get(0)) : choice.selectedOn();
       out.append(String.format(Locale.ROOT, "%n#### Validation grid at %d labels/class (%s; chosen: %s, %s, %s%s)%n%n",
-          choice.labelsPerClass(), on.size() == 1 ? "seed " + on.get(0) : "mean of seeds " + on, choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
+          choice.labelsPerClass(), chosenOn(choice.selectedOn() == null ? List.of(seeds.get(0)) : choice.selectedOn()), choice.lelp(), choice.lelpBest(), choice.kd(), choice.embedding() == null ? "" : ", " + choice.embedding()));
       out.append("| student | validation | test | teacher (test) | subclass entropy |\n|---|---:|---:|---:|---:|\n");
       for (Score s : choice.grid()) {
         out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %s |%n", s.variant(), s.validation(), s.test(), s.teacher(),

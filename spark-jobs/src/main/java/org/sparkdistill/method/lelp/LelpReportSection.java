@@ -69,8 +69,8 @@ public final class LelpReportSection {
           f(row, "lelp") + " (" + choice.get("lelp") + ")",
           row.stream().allMatch(x -> x.get("lelpBest") instanceof Number) ? f(row, "lelpBest") + String.format(Locale.ROOT, " (α=%s)", choice.get("lelpAlpha")) : "-",
           row.stream().allMatch(x -> x.get("lelpS1") instanceof Number) ? f(row, "lelpS1") : "-",
-          choice.get("selectedOn") instanceof List<?> seeds && seeds.size() > 1 ? "mean of seeds " + seeds
-              : "seed " + (choice.get("selectedOn") instanceof List<?> seeds && !seeds.isEmpty() ? seeds.get(0) : row.get(0).get("seed")));
+          // a comparison written before lelp.selection existed chose on its first seed
+          LelpComparison.chosenOn(choice.get("selectedOn") instanceof List<?> seeds && !seeds.isEmpty() ? seeds : List.of(row.get(0).get("seed"))));
     }
     return t.build();
   }
